@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* vfio_ap (spec 6): the matrix device, mdevs, filtering, hot plug; used by sim.c/command.c. */
+#ifndef APSIM_VFIO_AP_INTERNAL_H
+#define APSIM_VFIO_AP_INTERNAL_H
+
+#include <stddef.h>
+
+#include "apsim/sim.h"
+
+struct apsim_bus;
+struct apsim_guest;
+struct apsim_vfio_ap;
+
+/* Registers the vfio_ap AP driver on bus (probing existing queues) and builds
+ * devices/vfio_ap, bus/matrix, class/mdev_bus, bus/mdev in the bus's tree (spec 6.1). */
+int apsim__vfio_ap_new(struct apsim_bus *bus, enum apsim_policy policy, unsigned quirks,
+		       struct apsim_vfio_ap **ret);
+void apsim__vfio_ap_free(struct apsim_vfio_ap *v);
+
+/* Same as writing the uuid to mdev_supported_types/vfio_ap-passthrough/create:
+ * -EINVAL bad uuid, -EEXIST exists. */
+int apsim__vfio_ap_mdev_create(struct apsim_vfio_ap *v, const char *uuid);
+/* Same as writing 1 to its remove: -ENODEV unknown, -EBUSY while a guest is attached. */
+int apsim__vfio_ap_mdev_remove(struct apsim_vfio_ap *v, const char *uuid);
+/* open_device (spec 6.6): -ENODEV unknown mdev, -EPERM mdev taken or guest has another. */
+int apsim__vfio_ap_open_device(struct apsim_vfio_ap *v, const char *uuid, struct apsim_guest *g);
+/* close_device (spec 6.6). */
+void apsim__vfio_ap_close_device(struct apsim_vfio_ap *v, struct apsim_guest *g);
+
+/* Iterate mdevs in list order: fn(uuid, ctx); stops on non-zero. */
+int apsim__vfio_ap_for_each_mdev(struct apsim_vfio_ap *v, int (*fn)(const char *uuid, void *ctx),
+				 void *ctx);
+
+/* See apsim_sim_check_invariants(). guests: the sim's guest list. */
+int apsim__vfio_ap_check_invariants(struct apsim_vfio_ap *v, char *msg, size_t len);
+
+/* Persistence: mdevs (uuid + matrix apm/aqm/adm) in list order. */
+struct apsim_mdev_record {
+	char uuid[37];
+	struct apsim_mask apm, aqm, adm;
+};
+/* Returns the count (<= max) written to out; count of all mdevs is returned via ret_total. */
+size_t apsim__vfio_ap_list_mdevs(struct apsim_vfio_ap *v, struct apsim_mdev_record *out, size_t max);
+/* Recreate an mdev with its matrix (state restore), bypassing nothing: -errno as the stores. */
+int apsim__vfio_ap_restore_mdev(struct apsim_vfio_ap *v, const struct apsim_mdev_record *rec);
+
+#endif
