@@ -1,0 +1,261 @@
+# SPDX-License-Identifier: MIT
+# tests/t/lib.sh - TAP helpers for the shell tests, sourced by every tests/t/tNNNN-*.sh.
+#
+#   plan N | ok DESC | not_ok DESC | skip DESC REASON | diag TEXT
+#   check DESC CMD...            ok if CMD succeeds (its output goes to the log on failure)
+#   check_fail DESC CMD...       ok if CMD fails
+#   check_output DESC FILE CMD...  ok if CMD's stdout equals FILE (a diff on failure)
+#   check_eq DESC EXPECTED ACTUAL
+#   skip_all REASON              "1..0 # SKIP REASON", then exit 77 (0 under meson, see below)
+#   done_testing                 prints the plan if none was given; exit 1 on any failure
+#
+# Each test gets a private temp dir $T (removed at exit) and a cleanup trap that stops every
+# apsimd it started (start_apsimd) and unmounts its mountpoints.
+#
+# Skips: the house rule is "exit 77 to skip". Meson's TAP protocol however counts any non-zero
+# exit as an error and takes "1..0 # SKIP" with exit 0 as a skip, so under meson (which always
+# sets MALLOC_PERTURB_) the skip exit code is 0; APSIM_SKIP_RC overrides either.
+
+set -u
+
+SRCDIR=${SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILD_DIR=${BUILD_DIR:-$SRCDIR/build}
+BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
+APSIM=$BUILD_DIR/cli/apsim
+APSIMD=$BUILD_DIR/daemon/apsimd
+EXPECTED=$SRCDIR/tests/t/expected
+export SRCDIR BUILD_DIR APSIM APSIMD
+
+if [ -n "${APSIM_SKIP_RC:-}" ]; then
+	_skip_rc=$APSIM_SKIP_RC
+elif [ -n "${MALLOC_PERTURB_:-}" ]; then
+	_skip_rc=0
+else
+	_skip_rc=77
+fi
+
+_n=0
+_failed=0
+_planned=
+_daemons=
+_mounts=
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/apsim-t.XXXXXX")
+export T
+
+_cleanup() {
+	for p in $_daemons; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in $_daemons; do
+		_i=0
+		while kill -0 "$p" 2>/dev/null && [ $_i -lt 50 ]; do
+			sleep 0.1
+			_i=$((_i + 1))
+		done
+		kill -KILL "$p" 2>/dev/null
+	done
+	for m in $_mounts; do
+		if mountpoint -q "$m" 2>/dev/null; then
+			fusermount3 -u -z "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
+		fi
+	done
+	rm -rf "$T"
+}
+trap '_cleanup' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+plan() {
+	_planned=$1
+	echo "1..$1"
+}
+
+diag() {
+	printf '%s\n' "$*" | sed 's/^/# /'
+}
+
+ok() {
+	_n=$((_n + 1))
+	echo "ok $_n - $*"
+}
+
+not_ok() {
+	_n=$((_n + 1))
+	_failed=$((_failed + 1))
+	echo "not ok $_n - $*"
+}
+
+skip() {
+	_n=$((_n + 1))
+	echo "ok $_n - $1 # SKIP ${2:-}"
+}
+
+skip_all() {
+	echo "1..0 # SKIP $*"
+	exit "$_skip_rc"
+}
+
+bail_out() {
+	echo "Bail out! $*"
+	exit 1
+}
+
+check() {
+	_desc=$1
+	shift
+	if "$@" >"$T/.out" 2>&1; then
+		ok "$_desc"
+	else
+		_rc=$?
+		not_ok "$_desc"
+		diag "command: $* (rc $_rc)"
+		diag "$(head -c 4000 "$T/.out")"
+	fi
+}
+
+check_fail() {
+	_desc=$1
+	shift
+	if "$@" >"$T/.out" 2>&1; then
+		not_ok "$_desc"
+		diag "command unexpectedly succeeded: $*"
+		diag "$(head -c 4000 "$T/.out")"
+	else
+		ok "$_desc"
+	fi
+}
+
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		diag "expected: '$2'"
+		diag "actual:   '$3'"
+	fi
+}
+
+# check_output DESC EXPECTED_FILE CMD... : stdout of CMD must equal the file byte for byte.
+# With APSIM_BLESS=1 the file is (re)written instead: review the result before committing it.
+check_output() {
+	_desc=$1
+	_exp=$2
+	shift 2
+	"$@" >"$T/.actual" 2>"$T/.stderr"
+	_rc=$?
+	if [ "${APSIM_BLESS:-0}" = 1 ]; then
+		mkdir -p "$(dirname "$_exp")"
+		cp "$T/.actual" "$_exp"
+	fi
+	if [ ! -f "$_exp" ]; then
+		not_ok "$_desc"
+		diag "missing expected file $_exp"
+	elif cmp -s "$_exp" "$T/.actual"; then
+		ok "$_desc"
+	else
+		not_ok "$_desc"
+		diag "command: $* (rc $_rc)"
+		diag "$(diff -u "$_exp" "$T/.actual" | head -n 60)"
+		diag "$(head -c 2000 "$T/.stderr")"
+	fi
+}
+
+done_testing() {
+	if [ -z "$_planned" ]; then
+		echo "1..$_n"
+	elif [ "$_planned" != "$_n" ]; then
+		echo "# planned $_planned tests but ran $_n"
+		_failed=$((_failed + 1))
+	fi
+	[ "$_failed" = 0 ] || exit 1
+	exit 0
+}
+
+# --- requirements ------------------------------------------------------------------------
+
+need_apsim() {
+	[ -x "$APSIM" ] || skip_all "apsim not built ($APSIM)"
+}
+
+need_apsimd() {
+	need_apsim
+	[ -x "$APSIMD" ] || skip_all "apsimd not built ($APSIMD)"
+	[ -c /dev/fuse ] || skip_all "no /dev/fuse"
+	command -v fusermount3 >/dev/null 2>&1 || skip_all "fusermount3 not installed"
+	grep -qw fuse /proc/filesystems 2>/dev/null || skip_all "fuse not in /proc/filesystems"
+}
+
+need_root() {
+	[ "$(id -u)" = 0 ] || skip_all "needs root"
+}
+
+# Mount namespaces (apsim exec, mdevctl): root and a working unshare.
+need_mountns() {
+	need_root
+	command -v unshare >/dev/null 2>&1 || skip_all "unshare not installed"
+	unshare -m --propagation private true 2>/dev/null || skip_all "cannot create a mount namespace"
+}
+
+# Debian's s390x s390-tools under qemu (scripts/s390-tools.sh, cached in the build dir).
+# Sets S390 (the s390-tools dir; wrappers in $S390/bin) and S390_VERSION.
+need_s390_tools() {
+	S390=$(sh "$SRCDIR/scripts/s390-tools.sh" "$BUILD_DIR" 2>"$T/.s390err") ||
+		skip_all "s390-tools unavailable: $(tail -n 1 "$T/.s390err")"
+	S390_VERSION=$(cat "$S390/VERSION")
+	export S390 S390_VERSION
+}
+
+# The s390-tools wrappers: lszcrypt ARGS... with SYSFS_ROOT taken from the environment.
+lszcrypt() { "$S390/bin/lszcrypt" "$@"; }
+chzcrypt() { "$S390/bin/chzcrypt" "$@"; }
+zcryptctl() { "$S390/bin/zcryptctl" "$@"; }
+
+# --- the daemon --------------------------------------------------------------------------
+
+# start_apsimd [ARGS...]: starts apsimd in the foreground (background job) with mountpoint
+# $MNT, state dir $STATE and socket $SOCK unless ARGS give others; waits until the tree is
+# mounted and the socket answers. Sets APSIMD_PID. Log in $T/apsimd.log.
+start_apsimd() {
+	MNT=${MNT:-$T/mnt}
+	STATE=${STATE:-$T/state}
+	SOCK=${SOCK:-$STATE/control.sock}
+	mkdir -p "$MNT" "$STATE"
+	"$APSIMD" --mount "$MNT" --state "$STATE" --socket "$SOCK" --foreground "$@" \
+		>>"$T/apsimd.log" 2>&1 &
+	APSIMD_PID=$!
+	_daemons="$_daemons $APSIMD_PID"
+	_mounts="$_mounts $MNT"
+	export MNT STATE SOCK APSIMD_PID
+	_i=0
+	while [ $_i -lt 200 ]; do
+		if mountpoint -q "$MNT" && [ -S "$SOCK" ]; then
+			return 0
+		fi
+		kill -0 "$APSIMD_PID" 2>/dev/null || break
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	diag "apsimd did not come up; log:"
+	diag "$(cat "$T/apsimd.log")"
+	return 1
+}
+
+# stop_apsimd [SIGNAL]: signals the daemon and waits for it; returns its exit status.
+stop_apsimd() {
+	kill "-${1:-TERM}" "$APSIMD_PID" 2>/dev/null
+	wait "$APSIMD_PID"
+	_rc=$?
+	_daemons=$(echo "$_daemons" | tr ' ' '\n' | grep -vx "$APSIMD_PID" | tr '\n' ' ')
+	return $_rc
+}
+
+# apsim_remote ARGS...: the CLI against the running daemon.
+apsim_remote() { "$APSIM" --socket "$SOCK" "$@"; }
+
+# Runs CMD with a timeout; fails the run (rc 124) instead of hanging.
+with_timeout() {
+	_secs=$1
+	shift
+	timeout -k 5 "$_secs" "$@"
+}
