@@ -109,4 +109,22 @@ APSIM_EXPORT int apsim_tree_readdir(struct apsim_tree *t, const char *path,
  * symlinks under dir, which is created if missing. */
 APSIM_EXPORT int apsim_tree_dump(struct apsim_tree *t, const char *dir);
 
+/* --- additions (tree) --- */
+
+/* Number of real nodes (directories and symlinks, root excluded). */
+APSIM_EXPORT size_t apsim_tree_node_count(const struct apsim_tree *t);
+/* Like apsim_tree_lookup but follows a symlink in the last component too (stat semantics). */
+APSIM_EXPORT int apsim_tree_stat(struct apsim_tree *t, const char *path,
+				 struct apsim_node_info *ret_info);
+/*
+ * The checks sysfs makes at open(2) (kernfs_fop_open): follows the last component; 0 for a
+ * directory opened for reading; -EISDIR for a directory opened for writing; -EACCES for an
+ * attribute opened for reading without any read bit or for writing without any write bit
+ * (even for root). apsim_tree_read/write make the same checks; a readable attribute without
+ * show() reads -EIO and a writable one without store() writes -EIO (dev_attr_show/store).
+ * apsim_tree_readlink NUL-terminates and returns the length, -EINVAL if not a link,
+ * -ENAMETOOLONG if buf is too small. apsim_node_path returns the length likewise.
+ */
+APSIM_EXPORT int apsim_tree_open_check(struct apsim_tree *t, const char *path, bool rd, bool wr);
+
 #endif

@@ -1,0 +1,902 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The sysfs tree (include/apsim/sysfs.h).
+ *
+ * Only directories and symlinks are real nodes. Attributes are virtual: a directory keeps a
+ * list of attached attribute tables (groups) with their owner object, and an attribute is
+ * found by scanning those few tables. Child nodes are found through one hash table per tree
+ * keyed by (parent inode, name), and every directory keeps its children on a doubly-linked
+ * list in creation order, so lookup, insertion and removal are O(1) on average; a node is one
+ * allocation with its name stored inline.
+ *
+ * Every node keeps the list of symlinks that target it; removing a node also removes those
+ * links (a safety net: kernel callers remove their links first), so a link never dangles.
+ *
+ * Error conventions follow the kernel's sysfs/kernfs (fs/kernfs/file.c kernfs_fop_open,
+ * fs/sysfs/file.c sysfs_kf_*): opening for read a file without any read bit, or for write a
+ * file without any write bit, fails with -EACCES even for root; a readable attribute without
+ * show() or a writable one without store() fails with -EIO; writes of more than PAGE_SIZE
+ * fail with -EINVAL (design.md); show() output is capped at PAGE_SIZE - 1 bytes.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apsim/sysfs.h"
+#include "macro-internal.h"
+
+#define NAME_MAX_LEN 255
+#define MAX_SYMLINK_FOLLOW 40
+#define HASH_MIN_BUCKETS 1024u
+
+/* Attribute inodes: bit 63 set, the directory's inode above ATTR_IDX_BITS, the index below. */
+#define ATTR_IDX_BITS 12
+#define ATTR_IDX_MAX (1u << ATTR_IDX_BITS)
+#define ATTR_INO_FLAG (UINT64_C(1) << 63)
+
+struct group {
+	const struct apsim_attr *attrs;
+	void *obj;
+	unsigned n;             /* attributes in the table */
+	unsigned base;          /* index of attrs[0] for inode numbers */
+	struct group *next;
+};
+
+struct apsim_node {
+	struct apsim_node *parent;
+	struct apsim_node *hnext;               /* hash chain */
+	struct apsim_node *prev, *next;         /* siblings, creation order */
+	struct apsim_node *links_in;            /* first symlink targeting this node */
+	uint64_t ino;
+	uint64_t hash;
+	union {
+		struct {
+			struct apsim_node *first, *last;
+			struct group *groups;
+		} dir;
+		struct {
+			struct apsim_node *target;
+			struct apsim_node *tprev, *tnext;  /* target's links_in list */
+		} link;
+	} u;
+	unsigned char type;                     /* enum apsim_node_type */
+	char name[];
+};
+
+struct apsim_tree {
+	struct apsim_node *root;
+	struct apsim_node **buckets;
+	size_t n_buckets;               /* power of two */
+	size_t n_nodes;                 /* hashed nodes (root excluded) */
+	uint64_t next_ino;
+};
+
+/* FNV-1a over the name, seeded with the parent's inode. */
+static uint64_t hash_name(uint64_t parent_ino, const char *name, size_t len)
+{
+	uint64_t h = UINT64_C(14695981039346656037) ^ (parent_ino * UINT64_C(0x9E3779B97F4A7C15));
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char) name[i];
+		h *= UINT64_C(1099511628211);
+	}
+	return h ^ (h >> 29);
+}
+
+static int hash_resize(struct apsim_tree *t, size_t n_buckets)
+{
+	struct apsim_node **nb;
+	size_t i;
+
+	nb = calloc(n_buckets, sizeof(*nb));
+	if (!nb)
+		return -ENOMEM;
+	for (i = 0; i < t->n_buckets; i++) {
+		struct apsim_node *n = t->buckets[i], *next;
+
+		for (; n; n = next) {
+			size_t b = n->hash & (n_buckets - 1);
+
+			next = n->hnext;
+			n->hnext = nb[b];
+			nb[b] = n;
+		}
+	}
+	free(t->buckets);
+	t->buckets = nb;
+	t->n_buckets = n_buckets;
+	return 0;
+}
+
+static struct apsim_node *hash_find(const struct apsim_tree *t, const struct apsim_node *parent,
+				    const char *name, size_t len)
+{
+	uint64_t h = hash_name(parent->ino, name, len);
+	struct apsim_node *n;
+
+	for (n = t->buckets[h & (t->n_buckets - 1)]; n; n = n->hnext)
+		if (n->hash == h && n->parent == parent && strncmp(n->name, name, len) == 0 &&
+		    n->name[len] == '\0')
+			return n;
+	return NULL;
+}
+
+static void hash_unlink(struct apsim_tree *t, struct apsim_node *node)
+{
+	struct apsim_node **pp = &t->buckets[node->hash & (t->n_buckets - 1)];
+
+	for (; *pp; pp = &(*pp)->hnext) {
+		if (*pp == node) {
+			*pp = node->hnext;
+			node->hnext = NULL;
+			t->n_nodes--;
+			return;
+		}
+	}
+}
+
+static bool is_dir(const struct apsim_node *n)
+{
+	return n->type == APSIM_NODE_DIR;
+}
+
+static uint64_t attr_ino(const struct apsim_node *dir, const struct group *g, unsigned i)
+{
+	return ATTR_INO_FLAG | (dir->ino << ATTR_IDX_BITS) | (g->base + i);
+}
+
+static const struct apsim_attr *find_attr(const struct apsim_node *dir, const char *name,
+					  size_t len, const struct group **ret_group,
+					  unsigned *ret_idx)
+{
+	const struct group *g;
+	unsigned i;
+
+	for (g = dir->u.dir.groups; g; g = g->next) {
+		for (i = 0; i < g->n; i++) {
+			const char *an = g->attrs[i].name;
+
+			if (strncmp(an, name, len) == 0 && an[len] == '\0') {
+				if (ret_group)
+					*ret_group = g;
+				if (ret_idx)
+					*ret_idx = i;
+				return &g->attrs[i];
+			}
+		}
+	}
+	return NULL;
+}
+
+static int check_name(const char *name)
+{
+	size_t len;
+
+	if (!name)
+		return -EINVAL;
+	len = strlen(name);
+	if (len == 0 || len > NAME_MAX_LEN || strchr(name, '/') || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int new_node(struct apsim_tree *t, struct apsim_node *parent, const char *name,
+		    enum apsim_node_type type, struct apsim_node **ret_node)
+{
+	size_t len;
+	struct apsim_node *n;
+	int r;
+
+	r = check_name(name);
+	if (r < 0)
+		return r;
+	if (!parent || !is_dir(parent))
+		return -ENOTDIR;
+	len = strlen(name);
+	if (hash_find(t, parent, name, len) || find_attr(parent, name, len, NULL, NULL))
+		return -EEXIST;
+
+	if (t->n_nodes + 1 > t->n_buckets) {
+		r = hash_resize(t, t->n_buckets * 2);
+		if (r < 0)
+			return r;
+	}
+
+	n = calloc(1, sizeof(*n) + len + 1);
+	if (!n)
+		return -ENOMEM;
+	memcpy(n->name, name, len + 1);
+	n->type = (unsigned char) type;
+	n->parent = parent;
+	n->ino = t->next_ino++;
+	n->hash = hash_name(parent->ino, name, len);
+
+	n->hnext = t->buckets[n->hash & (t->n_buckets - 1)];
+	t->buckets[n->hash & (t->n_buckets - 1)] = n;
+	t->n_nodes++;
+
+	n->prev = parent->u.dir.last;
+	if (parent->u.dir.last)
+		parent->u.dir.last->next = n;
+	else
+		parent->u.dir.first = n;
+	parent->u.dir.last = n;
+
+	*ret_node = n;
+	return 0;
+}
+
+static void remove_node(struct apsim_tree *t, struct apsim_node *node);
+
+static void remove_links_in(struct apsim_tree *t, struct apsim_node *node)
+{
+	while (node->links_in)
+		remove_node(t, node->links_in);
+}
+
+static void remove_node(struct apsim_tree *t, struct apsim_node *node)
+{
+	struct apsim_node *parent = node->parent;
+
+	if (is_dir(node)) {
+		struct group *g, *gnext;
+
+		/* always take the first child: removing one may remove a sibling link */
+		while (node->u.dir.first)
+			remove_node(t, node->u.dir.first);
+		for (g = node->u.dir.groups; g; g = gnext) {
+			gnext = g->next;
+			free(g);
+		}
+		node->u.dir.groups = NULL;
+	} else {
+		struct apsim_node *tg = node->u.link.target;
+
+		if (node->u.link.tprev)
+			node->u.link.tprev->u.link.tnext = node->u.link.tnext;
+		else
+			tg->links_in = node->u.link.tnext;
+		if (node->u.link.tnext)
+			node->u.link.tnext->u.link.tprev = node->u.link.tprev;
+	}
+	remove_links_in(t, node);
+
+	if (!parent) /* the root */
+		return;
+
+	hash_unlink(t, node);
+	if (node->prev)
+		node->prev->next = node->next;
+	else
+		parent->u.dir.first = node->next;
+	if (node->next)
+		node->next->prev = node->prev;
+	else
+		parent->u.dir.last = node->prev;
+	free(node);
+}
+
+int apsim_tree_new(struct apsim_tree **ret)
+{
+	struct apsim_tree *t;
+
+	APSIM_CHECK_ARG(ret);
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->buckets = calloc(HASH_MIN_BUCKETS, sizeof(*t->buckets));
+	if (!t->buckets)
+		goto out_free_tree;
+	t->n_buckets = HASH_MIN_BUCKETS;
+	t->root = calloc(1, sizeof(*t->root) + 1);
+	if (!t->root)
+		goto out_free_buckets;
+	t->root->type = APSIM_NODE_DIR;
+	t->root->ino = 1;
+	t->next_ino = 2;
+	*ret = t;
+	return 0;
+
+out_free_buckets:
+	free(t->buckets);
+out_free_tree:
+	free(t);
+	return -ENOMEM;
+}
+
+void apsim_tree_free(struct apsim_tree *t)
+{
+	if (!t)
+		return;
+	remove_node(t, t->root);
+	free(t->root);
+	free(t->buckets);
+	free(t);
+}
+
+struct apsim_node *apsim_tree_root(struct apsim_tree *t)
+{
+	return t ? t->root : NULL;
+}
+
+size_t apsim_tree_node_count(const struct apsim_tree *t)
+{
+	return t ? t->n_nodes : 0;
+}
+
+int apsim_tree_mkdir(struct apsim_tree *t, struct apsim_node *parent, const char *name,
+		     struct apsim_node **ret_node)
+{
+	struct apsim_node *n;
+	int r;
+
+	APSIM_CHECK_ARG(t && parent);
+	r = new_node(t, parent, name, APSIM_NODE_DIR, &n);
+	if (r < 0)
+		return r;
+	if (ret_node)
+		*ret_node = n;
+	return 0;
+}
+
+int apsim_tree_symlink(struct apsim_tree *t, struct apsim_node *parent, const char *name,
+		       struct apsim_node *target, struct apsim_node **ret_node)
+{
+	struct apsim_node *n;
+	int r;
+
+	APSIM_CHECK_ARG(t && parent && target);
+	r = new_node(t, parent, name, APSIM_NODE_LINK, &n);
+	if (r < 0)
+		return r;
+	n->u.link.target = target;
+	n->u.link.tnext = target->links_in;
+	if (target->links_in)
+		target->links_in->u.link.tprev = n;
+	target->links_in = n;
+	if (ret_node)
+		*ret_node = n;
+	return 0;
+}
+
+void apsim_tree_remove(struct apsim_tree *t, struct apsim_node *node)
+{
+	if (!t || !node || node == t->root)
+		return;
+	remove_node(t, node);
+}
+
+struct apsim_node *apsim_tree_child(struct apsim_tree *t, struct apsim_node *parent,
+				    const char *name)
+{
+	if (!t || !parent || !name || !is_dir(parent))
+		return NULL;
+	return hash_find(t, parent, name, strlen(name));
+}
+
+void apsim_tree_remove_child(struct apsim_tree *t, struct apsim_node *parent, const char *name)
+{
+	apsim_tree_remove(t, apsim_tree_child(t, parent, name));
+}
+
+const char *apsim_node_name(const struct apsim_node *node)
+{
+	return node ? node->name : NULL;
+}
+
+struct apsim_node *apsim_node_parent(const struct apsim_node *node)
+{
+	return node ? node->parent : NULL;
+}
+
+int apsim_node_path(const struct apsim_node *node, char *buf, size_t len)
+{
+	const struct apsim_node *n;
+	size_t total = 0, pos;
+
+	APSIM_CHECK_ARG(node && buf);
+	for (n = node; n->parent; n = n->parent)
+		total += 1 + strlen(n->name);
+	if (total == 0)
+		total = 1;
+	if (total + 1 > len)
+		return -ENAMETOOLONG;
+	buf[0] = '/';
+	buf[total] = '\0';
+	pos = total;
+	for (n = node; n->parent; n = n->parent) {
+		size_t l = strlen(n->name);
+
+		pos -= l;
+		memcpy(buf + pos, n->name, l);
+		buf[--pos] = '/';
+	}
+	return (int) total;
+}
+
+/* --- groups --- */
+
+static unsigned group_base(const struct apsim_node *dir, unsigned n)
+{
+	unsigned base = 0;
+	bool moved;
+
+	/* lowest base whose range [base, base + n) overlaps no attached group */
+	do {
+		const struct group *g;
+
+		moved = false;
+		for (g = dir->u.dir.groups; g; g = g->next) {
+			if (base < g->base + g->n && g->base < base + n) {
+				base = g->base + g->n;
+				moved = true;
+			}
+		}
+	} while (moved);
+	return base;
+}
+
+int apsim_tree_add_group(struct apsim_tree *t, struct apsim_node *dir,
+			 const struct apsim_attr *attrs, void *obj)
+{
+	struct group *g, **pp;
+	unsigned n, i, j;
+
+	APSIM_CHECK_ARG(t && dir && attrs);
+	if (!is_dir(dir))
+		return -ENOTDIR;
+	for (g = dir->u.dir.groups; g; g = g->next)
+		if (g->attrs == attrs)
+			return -EEXIST;
+	for (n = 0; attrs[n].name; n++) {
+		size_t len = strlen(attrs[n].name);
+
+		if (check_name(attrs[n].name) < 0)
+			return -EINVAL;
+		if (hash_find(t, dir, attrs[n].name, len) || find_attr(dir, attrs[n].name, len,
+								       NULL, NULL))
+			return -EEXIST;
+		for (j = 0; j < n; j++)
+			if (strcmp(attrs[j].name, attrs[n].name) == 0)
+				return -EEXIST;
+	}
+	i = group_base(dir, n);
+	if (i + n > ATTR_IDX_MAX)
+		return -ENOSPC;
+
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	g->attrs = attrs;
+	g->obj = obj;
+	g->n = n;
+	g->base = i;
+	for (pp = &dir->u.dir.groups; *pp; pp = &(*pp)->next)
+		;
+	*pp = g;
+	return 0;
+}
+
+int apsim_tree_remove_group(struct apsim_tree *t, struct apsim_node *dir,
+			    const struct apsim_attr *attrs)
+{
+	struct group **pp;
+
+	APSIM_CHECK_ARG(t && dir && attrs);
+	if (!is_dir(dir))
+		return -ENOTDIR;
+	for (pp = &dir->u.dir.groups; *pp; pp = &(*pp)->next) {
+		if ((*pp)->attrs == attrs) {
+			struct group *g = *pp;
+
+			*pp = g->next;
+			free(g);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* --- path resolution --- */
+
+struct resolved {
+	struct apsim_node *node;        /* the node, or the directory owning the attribute */
+	const struct group *group;      /* non-NULL for an attribute */
+	unsigned idx;
+};
+
+static struct apsim_node *follow(struct apsim_node *n, unsigned *nfollow)
+{
+	while (n->type == APSIM_NODE_LINK) {
+		if (++*nfollow > MAX_SYMLINK_FOLLOW)
+			return NULL;
+		n = n->u.link.target;
+	}
+	return n;
+}
+
+static int resolve(struct apsim_tree *t, const char *path, bool follow_last, struct resolved *ret)
+{
+	struct apsim_node *cur = t->root;
+	const char *p = path;
+	unsigned nfollow = 0;
+
+	for (;;) {
+		const char *c;
+		size_t len;
+		bool last, trailing_slash;
+		struct apsim_node *child;
+		const struct group *g;
+		unsigned idx;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		c = p;
+		while (*p && *p != '/')
+			p++;
+		len = (size_t) (p - c);
+		if (len > NAME_MAX_LEN)
+			return -ENAMETOOLONG;
+		/* last: nothing but slashes follows */
+		{
+			const char *q = p;
+
+			while (*q == '/')
+				q++;
+			last = *q == '\0';
+			trailing_slash = last && *p == '/';
+		}
+
+		/* cur is always a directory here */
+		if (len == 1 && c[0] == '.')
+			continue;
+		if (len == 2 && c[0] == '.' && c[1] == '.') {
+			if (cur->parent)
+				cur = cur->parent;
+			continue;
+		}
+
+		child = hash_find(t, cur, c, len);
+		if (!child) {
+			if (!find_attr(cur, c, len, &g, &idx))
+				return -ENOENT;
+			if (!last || trailing_slash)
+				return -ENOTDIR;
+			ret->node = cur;
+			ret->group = g;
+			ret->idx = idx;
+			return 0;
+		}
+		if (child->type == APSIM_NODE_LINK && (!last || follow_last || trailing_slash)) {
+			child = follow(child, &nfollow);
+			if (!child)
+				return -ELOOP;
+		}
+		if (!last && !is_dir(child))
+			return -ENOTDIR;
+		if (trailing_slash && !is_dir(child))
+			return -ENOTDIR;
+		cur = child;
+		if (last)
+			break;
+	}
+	ret->node = cur;
+	ret->group = NULL;
+	ret->idx = 0;
+	return 0;
+}
+
+static void fill_info(const struct resolved *res, struct apsim_node_info *info)
+{
+	if (res->group) {
+		info->type = APSIM_NODE_ATTR;
+		info->mode = res->group->attrs[res->idx].mode & 07777;
+		info->ino = attr_ino(res->node, res->group, res->idx);
+	} else {
+		info->type = (enum apsim_node_type) res->node->type;
+		info->mode = is_dir(res->node) ? 0755 : 0777;
+		info->ino = res->node->ino;
+	}
+}
+
+int apsim_tree_lookup(struct apsim_tree *t, const char *path, struct apsim_node_info *ret_info)
+{
+	struct resolved res;
+	int r;
+
+	APSIM_CHECK_ARG(t && path);
+	r = resolve(t, path, false, &res);
+	if (r < 0)
+		return r;
+	if (ret_info)
+		fill_info(&res, ret_info);
+	return 0;
+}
+
+int apsim_tree_stat(struct apsim_tree *t, const char *path, struct apsim_node_info *ret_info)
+{
+	struct resolved res;
+	int r;
+
+	APSIM_CHECK_ARG(t && path);
+	r = resolve(t, path, true, &res);
+	if (r < 0)
+		return r;
+	if (ret_info)
+		fill_info(&res, ret_info);
+	return 0;
+}
+
+static int check_access(const struct resolved *res, bool rd, bool wr)
+{
+	const struct apsim_attr *a;
+
+	if (!res->group)
+		return wr ? -EISDIR : 0;
+	a = &res->group->attrs[res->idx];
+	/* kernfs_fop_open: no read/write bit at all -> -EACCES, even for root */
+	if (wr && !(a->mode & 0222))
+		return -EACCES;
+	if (rd && !(a->mode & 0444))
+		return -EACCES;
+	return 0;
+}
+
+int apsim_tree_open_check(struct apsim_tree *t, const char *path, bool rd, bool wr)
+{
+	struct resolved res;
+	int r;
+
+	APSIM_CHECK_ARG(t && path);
+	r = resolve(t, path, true, &res);
+	if (r < 0)
+		return r;
+	return check_access(&res, rd, wr);
+}
+
+ssize_t apsim_tree_read(struct apsim_tree *t, const char *path, char *buf, size_t len)
+{
+	char page[APSIM_SYSFS_PAGE];
+	const struct apsim_attr *a;
+	struct resolved res;
+	ssize_t n;
+	int r;
+
+	APSIM_CHECK_ARG(t && path && (buf || len == 0));
+	r = resolve(t, path, true, &res);
+	if (r < 0)
+		return r;
+	if (!res.group)
+		return -EISDIR;
+	r = check_access(&res, true, false);
+	if (r < 0)
+		return r;
+	a = &res.group->attrs[res.idx];
+	if (!a->show)
+		return -EIO;    /* dev_attr_show */
+	memset(page, 0, sizeof(page));
+	n = a->show(res.group->obj, page, sizeof(page));
+	if (n < 0)
+		return n;
+	if (n >= (ssize_t) sizeof(page))
+		n = sizeof(page) - 1;   /* sysfs_kf_seq_show caps at PAGE_SIZE - 1 */
+	if ((size_t) n > len)
+		n = (ssize_t) len;
+	memcpy(buf, page, (size_t) n);
+	return n;
+}
+
+ssize_t apsim_tree_write(struct apsim_tree *t, const char *path, const char *buf, size_t len)
+{
+	char page[APSIM_SYSFS_PAGE + 1];
+	const struct apsim_attr *a;
+	struct resolved res;
+	ssize_t n;
+	int r;
+
+	APSIM_CHECK_ARG(t && path && (buf || len == 0));
+	r = resolve(t, path, true, &res);
+	if (r < 0)
+		return r;
+	if (!res.group)
+		return -EISDIR;
+	r = check_access(&res, false, true);
+	if (r < 0)
+		return r;
+	if (len > APSIM_SYSFS_PAGE)
+		return -EINVAL;
+	if (len == 0)
+		return 0;       /* sysfs_kf_write: nothing to store */
+	a = &res.group->attrs[res.idx];
+	if (!a->store)
+		return -EIO;    /* dev_attr_store */
+	memcpy(page, buf, len);
+	page[len] = '\0';
+	n = a->store(res.group->obj, page, len);
+	if (n > (ssize_t) len)
+		n = (ssize_t) len;
+	return n;
+}
+
+/* Relative path from directory from to node to, like sysfs symlinks. */
+static int relative_path(const struct apsim_node *from, const struct apsim_node *to, char *buf,
+			 size_t len)
+{
+	const struct apsim_node *a = from, *b = to, *n;
+	size_t da = 0, db = 0, ups = 0, pos = 0, tail = 0, i;
+
+	for (n = from; n->parent; n = n->parent)
+		da++;
+	for (n = to; n->parent; n = n->parent)
+		db++;
+	while (da > db) {
+		a = a->parent;
+		da--;
+		ups++;
+	}
+	while (db > da) {
+		b = b->parent;
+		db--;
+	}
+	while (a != b) {
+		a = a->parent;
+		b = b->parent;
+		ups++;
+	}
+	/* b is the common ancestor; tail = length of "x/y/z" from it down to "to" */
+	for (n = to; n != b; n = n->parent)
+		tail += strlen(n->name) + 1;
+	if (tail)
+		tail--;
+	if (ups == 0 && tail == 0) {
+		if (len < 2)
+			return -ENAMETOOLONG;
+		memcpy(buf, ".", 2);
+		return 1;
+	}
+	pos = ups * 3 + tail;
+	if (tail == 0)
+		pos--;          /* no trailing slash after the last ".." */
+	if (pos + 1 > len)
+		return -ENAMETOOLONG;
+	for (i = 0; i < ups; i++)
+		memcpy(buf + i * 3, "../", 3);
+	buf[pos] = '\0';
+	{
+		size_t end = pos;
+
+		for (n = to; n != b; n = n->parent) {
+			size_t l = strlen(n->name);
+
+			end -= l;
+			memcpy(buf + end, n->name, l);
+			if (end > 0)
+				buf[--end] = '/';
+		}
+	}
+	return (int) pos;
+}
+
+int apsim_tree_readlink(struct apsim_tree *t, const char *path, char *buf, size_t len)
+{
+	struct resolved res;
+	int r;
+
+	APSIM_CHECK_ARG(t && path && buf);
+	r = resolve(t, path, false, &res);
+	if (r < 0)
+		return r;
+	if (res.group || res.node->type != APSIM_NODE_LINK)
+		return -EINVAL;
+	return relative_path(res.node->parent, res.node->u.link.target, buf, len);
+}
+
+int apsim_tree_readdir(struct apsim_tree *t, const char *path,
+		       int (*fn)(const struct apsim_dirent *ent, void *ctx), void *ctx)
+{
+	struct resolved res;
+	struct apsim_node *dir, *n, *next;
+	const struct group *g;
+	unsigned i;
+	int r;
+
+	APSIM_CHECK_ARG(t && path && fn);
+	r = resolve(t, path, true, &res);
+	if (r < 0)
+		return r;
+	if (res.group)
+		return -ENOTDIR;
+	dir = res.node;
+	for (n = dir->u.dir.first; n; n = next) {
+		struct apsim_dirent ent = {
+			.name = n->name,
+			.type = (enum apsim_node_type) n->type,
+			.ino = n->ino,
+		};
+
+		next = n->next;
+		r = fn(&ent, ctx);
+		if (r)
+			return r;
+	}
+	for (g = dir->u.dir.groups; g; g = g->next) {
+		for (i = 0; i < g->n; i++) {
+			struct apsim_dirent ent = {
+				.name = g->attrs[i].name,
+				.type = APSIM_NODE_ATTR,
+				.ino = attr_ino(dir, g, i),
+			};
+
+			r = fn(&ent, ctx);
+			if (r)
+				return r;
+		}
+	}
+	return 0;
+}
+
+int apsim_tree_mkdir_p(struct apsim_tree *t, const char *path, struct apsim_node **ret_node)
+{
+	struct apsim_node *cur;
+	const char *p = path;
+	char name[NAME_MAX_LEN + 1];
+	unsigned nfollow = 0;
+	int r;
+
+	APSIM_CHECK_ARG(t && path);
+	cur = t->root;
+	for (;;) {
+		const char *c;
+		size_t len;
+		struct apsim_node *child;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		c = p;
+		while (*p && *p != '/')
+			p++;
+		len = (size_t) (p - c);
+		if (len > NAME_MAX_LEN)
+			return -ENAMETOOLONG;
+		if (len == 1 && c[0] == '.')
+			continue;
+		if (len == 2 && c[0] == '.' && c[1] == '.') {
+			if (cur->parent)
+				cur = cur->parent;
+			continue;
+		}
+		child = hash_find(t, cur, c, len);
+		if (child) {
+			child = follow(child, &nfollow);
+			if (!child)
+				return -ELOOP;
+			if (!is_dir(child))
+				return -ENOTDIR;
+			cur = child;
+			continue;
+		}
+		if (find_attr(cur, c, len, NULL, NULL)) {
+			const char *q = p;
+
+			while (*q == '/')
+				q++;
+			return *q ? -ENOTDIR : -EEXIST;
+		}
+		memcpy(name, c, len);
+		name[len] = '\0';
+		r = new_node(t, cur, name, APSIM_NODE_DIR, &child);
+		if (r < 0)
+			return r;
+		cur = child;
+	}
+	if (ret_node)
+		*ret_node = cur;
+	return 0;
+}
