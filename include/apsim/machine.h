@@ -186,7 +186,15 @@ APSIM_EXPORT void apsim_machine_zapq(struct apsim_machine *m, unsigned qid,
 APSIM_EXPORT void apsim_machine_aqic(struct apsim_machine *m, unsigned qid, bool enable,
 				     struct apsim_qstatus *ret_status);
 
-/* Optional test knob: the next n ZAPQs / TAPQs on qid answer rc instead (0 = clear). */
+/*
+ * Optional test knob: the next 'count' TAPQ, RAPQ or ZAPQ instructions on qid answer rc
+ * instead of the natural response code (count 0 clears a pending injection; count is at
+ * most 65535). Models a reset in progress (RC 02), a busy queue (RC 05) or failures. With
+ * the T-bit, an injected RC 00/02/03/04/05 still carries the card's hwinfo when a card is
+ * installed; any other injected RC gives hwinfo 0. An injected RC 00 or 02 on ZAPQ still
+ * clears the interrupt registration. AQIC ignores injections. Card add/remove forgets them.
+ * -EINVAL for a qid > 0xffff.
+ */
 APSIM_EXPORT int apsim_machine_queue_inject_rc(struct apsim_machine *m, unsigned qid, uint8_t rc,
 					       unsigned count);
 
