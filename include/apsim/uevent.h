@@ -79,4 +79,14 @@ APSIM_EXPORT int apsim_uevent_print(const struct apsim_uevent *ev, FILE *f);
  * "env":{"KEY":"VALUE",...}} followed by "\n". */
 APSIM_EXPORT int apsim_uevent_print_json(const struct apsim_uevent *ev, FILE *f);
 
+/* --- additions (tree) --- */
+
+/*
+ * The log keeps every event up to its cap (APSIM_UEVENT_LOG_CAP by default); the emission
+ * that finds it full first drops the oldest half (indexes shift, seqnums never repeat).
+ */
+#define APSIM_UEVENT_LOG_CAP 1000000
+/* -EINVAL if cap < 2. */
+APSIM_EXPORT int apsim_uevent_log_set_cap(struct apsim_uevent_log *log, size_t cap);
+
 #endif
