@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* test-clock.c - virtual/monotonic clocks, timer ordering and re-arming, durations. */
+/*
+ * test-clock.c - virtual/monotonic clocks, timer ordering and re-arming, durations; plus the
+ * log sink (lib/log.c has no test binary of its own in tests/unit/meson.build).
+ */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
@@ -10,9 +13,13 @@
 #include <string.h>
 #include <time.h>
 
+#include <stdio.h>
+#include <unistd.h>
+
 #include <cmocka.h>
 
 #include "apsim/clock.h"
+#include "apsim/log.h"
 #include "macro-internal.h"
 
 struct rec_timer {
@@ -237,8 +244,77 @@ static void test_duration_parse(void **state)
 	assert_int_equal(apsim_duration_parse(NULL, &v), -EINVAL);
 }
 
+static char log_buf[256];
+static int log_calls;
+static enum apsim_log_level log_last_level;
+
+static void capture_log(enum apsim_log_level level, const char *fmt, va_list ap)
+{
+	log_calls++;
+	log_last_level = level;
+	vsnprintf(log_buf, sizeof(log_buf), fmt, ap);
+}
+
+static void test_log_level_filter_and_sink(void **state)
+{
+	(void) state;
+	log_calls = 0;
+	assert_int_equal(apsim_get_log_level(), APSIM_LOG_WARNING);
+	apsim_set_log_fn(capture_log);
+	apsim_log(APSIM_LOG_DEBUG, "hidden %d", 1);
+	apsim_log(APSIM_LOG_INFO, "hidden %d", 2);
+	assert_int_equal(log_calls, 0);
+	apsim_log(APSIM_LOG_WARNING, "card%02x %s", 0x0a, "gone");
+	assert_int_equal(log_calls, 1);
+	assert_int_equal(log_last_level, APSIM_LOG_WARNING);
+	assert_string_equal(log_buf, "card0a gone");
+	apsim_log(APSIM_LOG_ERR, "err");
+	assert_int_equal(log_calls, 2);
+	apsim_set_log_level(APSIM_LOG_DEBUG);
+	assert_int_equal(apsim_get_log_level(), APSIM_LOG_DEBUG);
+	apsim_log(APSIM_LOG_DEBUG, "queue %02x.%04x", 3, 6);
+	assert_int_equal(log_calls, 3);
+	assert_string_equal(log_buf, "queue 03.0006");
+	apsim_set_log_level(APSIM_LOG_ERR);
+	apsim_log(APSIM_LOG_WARNING, "hidden");
+	assert_int_equal(log_calls, 3);
+	apsim_set_log_fn(NULL);
+	apsim_set_log_level(APSIM_LOG_WARNING);
+}
+
+static void test_log_default_sink_writes_stderr(void **state)
+{
+	char buf[128];
+	FILE *tmp;
+	int saved;
+	size_t n;
+
+	(void) state;
+	tmp = tmpfile();
+	assert_non_null(tmp);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	assert_true(saved >= 0);
+	assert_true(dup2(fileno(tmp), STDERR_FILENO) >= 0);
+	apsim_log(APSIM_LOG_ERR, "Failed to load '%s'", "m.json");
+	apsim_log(APSIM_LOG_WARNING, "already terminated\n");
+	apsim_log(APSIM_LOG_INFO, "filtered");
+	fflush(stderr);
+	assert_true(dup2(saved, STDERR_FILENO) >= 0);
+	close(saved);
+	rewind(tmp);
+	n = fread(buf, 1, sizeof(buf) - 1, tmp);
+	buf[n] = '\0';
+	fclose(tmp);
+	assert_string_equal(buf, "apsim: Failed to load 'm.json'\napsim: already terminated\n");
+}
+
 int main(void)
 {
+	const struct CMUnitTest log_tests[] = {
+		cmocka_unit_test(test_log_level_filter_and_sink),
+		cmocka_unit_test(test_log_default_sink_writes_stderr),
+	};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_virtual_clock_moves_only_when_told, setup),
 		cmocka_unit_test_setup(test_timers_fire_in_expiry_order_with_now_at_expiry, setup),
@@ -247,5 +323,9 @@ int main(void)
 		cmocka_unit_test_setup(test_monotonic_clock, setup),
 		cmocka_unit_test_setup(test_duration_parse, setup),
 	};
-	return cmocka_run_group_tests_name("clock", tests, NULL, NULL);
+	int failed;
+
+	failed = cmocka_run_group_tests_name("clock", tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("log", log_tests, NULL, NULL);
+	return failed;
 }
