@@ -13,13 +13,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(expr)                                                                    \
-	do {                                                                           \
-		if (!(expr)) {                                                         \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__,     \
-				__LINE__, #expr);                                      \
-			abort();                                                       \
-		}                                                                      \
+#define CHECK(expr)                                                                                \
+	do {                                                                                       \
+		if (!(expr)) {                                                                     \
+			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__,       \
+				#expr);                                                            \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 /* format -> parse_hex gives the same mask back */
@@ -44,8 +44,7 @@ static void fill_pattern(struct apsim_mask *m, uint8_t seed)
 }
 
 static void check_bitmap_str(const char *s, size_t size, unsigned nbits,
-			     const struct apsim_mask *cur, const struct apsim_mask *hex,
-			     int hex_r)
+			     const struct apsim_mask *cur, const struct apsim_mask *hex, int hex_r)
 {
 	struct apsim_mask out, sentinel, alias;
 	bool relative = size > 0 && s[0] != '\0' && (s[0] == '+' || s[0] == '-');
@@ -56,7 +55,7 @@ static void check_bitmap_str(const char *s, size_t size, unsigned nbits,
 	r = apsim_mask_parse_bitmap_str(s, size, nbits, cur, &out);
 	CHECK(r == 0 || r == -22);
 	if (r < 0) {
-		CHECK(apsim_mask_equal(&out, &sentinel));       /* untouched on error */
+		CHECK(apsim_mask_equal(&out, &sentinel)); /* untouched on error */
 	} else {
 		check_round_trip(&out);
 		/* bits at or above the width come from cur (relative) or are zero */

@@ -17,10 +17,10 @@
 
 struct apsim_clock {
 	bool is_virtual;
-	_Atomic uint64_t vnow;          /* virtual: current time, ns */
-	struct timespec start;          /* monotonic: CLOCK_MONOTONIC at creation */
-	pthread_mutex_t lock;           /* protects the timer list */
-	struct apsim_timer *timers;     /* armed timers, ascending expiry, FIFO on ties */
+	_Atomic uint64_t vnow;	    /* virtual: current time, ns */
+	struct timespec start;	    /* monotonic: CLOCK_MONOTONIC at creation */
+	pthread_mutex_t lock;	    /* protects the timer list */
+	struct apsim_timer *timers; /* armed timers, ascending expiry, FIFO on ties */
 };
 
 static int clock_new(bool is_virtual, struct apsim_clock **ret)
@@ -217,12 +217,12 @@ int apsim_duration_parse(const char *s, uint64_t *ret_ns)
 		const char *name;
 		uint64_t ns;
 	} units[] = {
-		{ "ns", 1 },
-		{ "us", 1000 },
-		{ "ms", APSIM_NSEC_PER_MSEC },
-		{ "s", APSIM_NSEC_PER_SEC },
-		{ "m", 60 * APSIM_NSEC_PER_SEC },
-		{ "h", 3600 * APSIM_NSEC_PER_SEC },
+	    {"ns", 1},
+	    {"us", 1000},
+	    {"ms", APSIM_NSEC_PER_MSEC},
+	    {"s", APSIM_NSEC_PER_SEC},
+	    {"m", 60 * APSIM_NSEC_PER_SEC},
+	    {"h", 3600 * APSIM_NSEC_PER_SEC},
 	};
 	const char *p = s, *frac = NULL, *unit;
 	uint64_t ipart = 0, mult = 0, v, scale;

@@ -13,7 +13,7 @@
 #include "apsim/machine.h"
 #include "macro-internal.h"
 
-#define NR_APIDS 256
+#define NR_APIDS  256
 #define NR_QUEUES (NR_APIDS * 256)
 
 /* per-queue state bits */
@@ -22,13 +22,13 @@
 struct machine_card {
 	bool installed;
 	bool checkstopped;
-	bool configured;                /* SE side (SCLP) configured */
+	bool configured; /* SE side (SCLP) configured */
 	struct apsim_card_spec spec;
 };
 
 struct apsim_machine {
 	struct machine_card cards[NR_APIDS];
-	struct apsim_mask apm, aqm, adm;        /* the LPAR configuration */
+	struct apsim_mask apm, aqm, adm; /* the LPAR configuration */
 	uint32_t qci_flags;
 	uint8_t na, nd;
 	bool qci_available;
@@ -102,9 +102,9 @@ void apsim_card_type_name(uint8_t raw_type, enum apsim_card_mode mode, char *buf
 	if (!buf || len == 0)
 		return;
 	if (raw_type >= APSIM_AP_TYPE_CEX4)
-		gen = raw_type - 6u;                    /* 10 -> CEX4, 14 -> CEX8, 15 -> CEX9 */
+		gen = raw_type - 6u; /* 10 -> CEX4, 14 -> CEX8, 15 -> CEX9 */
 	else if (raw_type >= 6)
-		gen = 2 + (raw_type - 6u) / 2;          /* 6,7 CEX2; 8,9 CEX3 */
+		gen = 2 + (raw_type - 6u) / 2; /* 6,7 CEX2; 8,9 CEX3 */
 	else
 		gen = 0;
 	if (gen)
@@ -149,11 +149,10 @@ int apsim_machine_new_default(struct apsim_machine **ret)
 		unsigned apid;
 		const char *type;
 	} cards[] = {
-		{ 0x03, "CEX8C" }, { 0x05, "CEX8A" }, { 0x0a, "CEX8P" },
-		{ 0x0b, "CEX7C" }, { 0x10, "CEX8C" },
+	    {0x03, "CEX8C"}, {0x05, "CEX8A"}, {0x0a, "CEX8P"}, {0x0b, "CEX7C"}, {0x10, "CEX8C"},
 	};
-	static const unsigned usage[] = { 6, 11, 32 };
-	static const unsigned control[] = { 6, 11, 15, 32 };
+	static const unsigned usage[] = {6, 11, 32};
+	static const unsigned control[] = {6, 11, 15, 32};
 	struct apsim_card_spec spec;
 	struct apsim_machine *m;
 	int r;
@@ -223,7 +222,8 @@ static void queue_forget(struct apsim_machine *m, unsigned qid)
 
 /* --- HMC / SE actions --- */
 
-int apsim_machine_card_add(struct apsim_machine *m, unsigned apid, const struct apsim_card_spec *spec)
+int apsim_machine_card_add(struct apsim_machine *m, unsigned apid,
+			   const struct apsim_card_spec *spec)
 {
 	struct machine_card *card;
 
@@ -329,7 +329,8 @@ int apsim_machine_lpar_change(struct apsim_machine *m, enum apsim_lpar_set set, 
 		for (int n = apsim_mask_next(&removed, 0); n >= 0;
 		     n = apsim_mask_next(&removed, (unsigned) n + 1)) {
 			for (unsigned o = 0; o < 256; o++) {
-				unsigned qid = set == APSIM_LPAR_ADAPTER ? APSIM_QID(n, o) : APSIM_QID(o, n);
+				unsigned qid =
+				    set == APSIM_LPAR_ADAPTER ? APSIM_QID(n, o) : APSIM_QID(o, n);
 
 				m->qstate[qid] &= (uint8_t) ~QS_IRQ_ENABLED;
 			}
@@ -340,7 +341,8 @@ int apsim_machine_lpar_change(struct apsim_machine *m, enum apsim_lpar_set set, 
 	return 0;
 }
 
-int apsim_machine_set_limits(struct apsim_machine *m, unsigned max_adapter_id, unsigned max_domain_id)
+int apsim_machine_set_limits(struct apsim_machine *m, unsigned max_adapter_id,
+			     unsigned max_domain_id)
 {
 	APSIM_CHECK_ARG(m && max_adapter_id < NR_APIDS && max_domain_id < 256);
 	if (m->na == max_adapter_id && m->nd == max_domain_id)
@@ -516,7 +518,7 @@ void apsim_machine_aqic(struct apsim_machine *m, unsigned qid, bool enable,
 	if (!m || !ret_status)
 		return;
 	qid &= 0xffff;
-	rc = queue_rc(m, qid);          /* injections model resets: AQIC does not consume them */
+	rc = queue_rc(m, qid); /* injections model resets: AQIC does not consume them */
 	if (rc == APSIM_RC_NORMAL) {
 		if (enable)
 			m->qstate[qid] |= QS_IRQ_ENABLED;
@@ -569,12 +571,12 @@ static int ops_sclp_config(void *ctx, unsigned apid, bool on)
 }
 
 static const struct apsim_ap_ops machine_ops = {
-	.qci = ops_qci,
-	.tapq = ops_tapq,
-	.rapq = ops_rapq,
-	.zapq = ops_zapq,
-	.aqic = ops_aqic,
-	.sclp_config = ops_sclp_config,
+    .qci = ops_qci,
+    .tapq = ops_tapq,
+    .rapq = ops_rapq,
+    .zapq = ops_zapq,
+    .aqic = ops_aqic,
+    .sclp_config = ops_sclp_config,
 };
 
 const struct apsim_ap_ops *apsim_machine_ap_ops(void)

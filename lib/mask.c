@@ -83,7 +83,7 @@ int apsim_mask_next(const struct apsim_mask *m, unsigned from)
 {
 	for (unsigned n = from; n < APSIM_MASK_BITS; n++) {
 		if (!(n & 7) && !m->b[n >> 3]) {
-			n += 7;         /* skip a zero byte */
+			n += 7; /* skip a zero byte */
 			continue;
 		}
 		if (m->b[n >> 3] & (0x80u >> (n & 7)))

@@ -26,9 +26,9 @@ struct rec_timer {
 	struct apsim_timer timer;
 	struct apsim_clock *clock;
 	int id;
-	uint64_t rearm;                 /* re-arm with this delay while count < max */
+	uint64_t rearm; /* re-arm with this delay while count < max */
 	int count, max;
-	struct rec_timer *other;        /* arm this one on fire (once) */
+	struct rec_timer *other; /* arm this one on fire (once) */
 };
 
 static int fired_ids[32];
@@ -99,7 +99,7 @@ static void test_timers_fire_in_expiry_order_with_now_at_expiry(void **state)
 	apsim_timer_arm(c, &a.timer, 300);
 	apsim_timer_arm(c, &b.timer, 100);
 	apsim_timer_arm(c, &d.timer, 200);
-	apsim_timer_arm(c, &e.timer, 100);          /* same expiry as b: after b */
+	apsim_timer_arm(c, &e.timer, 100); /* same expiry as b: after b */
 	assert_true(a.timer.armed);
 	assert_true(apsim_clock_next_expiry(c) == 100);
 	assert_int_equal(apsim_clock_advance(c, 250), 0);
@@ -129,9 +129,9 @@ static void test_callback_rearms_itself_and_others(void **state)
 	assert_int_equal(apsim_clock_new_virtual(&c), 0);
 	rec_init(&poll, c, 1);
 	rec_init(&other, c, 2);
-	poll.rearm = 20 * APSIM_NSEC_PER_MSEC;      /* reset polling every 20 ms */
+	poll.rearm = 20 * APSIM_NSEC_PER_MSEC; /* reset polling every 20 ms */
 	poll.max = 4;
-	poll.other = &other;                        /* arms 'other' at +5 ns from the 1st fire */
+	poll.other = &other; /* arms 'other' at +5 ns from the 1st fire */
 	apsim_timer_arm(c, &poll.timer, 20 * APSIM_NSEC_PER_MSEC);
 	assert_int_equal(apsim_clock_advance(c, APSIM_NSEC_PER_SEC), 0);
 	assert_int_equal(nfired, 5);
@@ -160,10 +160,10 @@ static void test_rearm_and_disarm(void **state)
 	rec_init(&b, c, 2);
 	apsim_timer_arm(c, &a.timer, 100);
 	apsim_timer_arm(c, &b.timer, 200);
-	apsim_timer_arm(c, &a.timer, 300);          /* re-arm moves it */
+	apsim_timer_arm(c, &a.timer, 300); /* re-arm moves it */
 	assert_true(apsim_clock_next_expiry(c) == 200);
 	apsim_timer_disarm(c, &b.timer);
-	apsim_timer_disarm(c, &b.timer);            /* twice is fine */
+	apsim_timer_disarm(c, &b.timer); /* twice is fine */
 	assert_false(b.timer.armed);
 	assert_true(apsim_clock_next_expiry(c) == 300);
 	assert_int_equal(apsim_clock_advance(c, 299), 0);
@@ -188,7 +188,7 @@ static void test_monotonic_clock(void **state)
 {
 	struct apsim_clock *c;
 	struct rec_timer a, b;
-	struct timespec ts = { 0, 2 * 1000 * 1000 };
+	struct timespec ts = {0, 2 * 1000 * 1000};
 	uint64_t t0, t1;
 
 	(void) state;
@@ -199,7 +199,7 @@ static void test_monotonic_clock(void **state)
 	assert_true(t0 < APSIM_NSEC_PER_SEC);
 	rec_init(&a, c, 1);
 	rec_init(&b, c, 2);
-	apsim_timer_arm(c, &a.timer, 1000);             /* 1 us */
+	apsim_timer_arm(c, &a.timer, 1000); /* 1 us */
 	apsim_timer_arm(c, &b.timer, 3600 * APSIM_NSEC_PER_SEC);
 	nanosleep(&ts, NULL);
 	t1 = apsim_clock_now(c);
@@ -218,15 +218,25 @@ static void test_duration_parse(void **state)
 		const char *s;
 		uint64_t ns;
 	} ok[] = {
-		{ "30s", 30000000000ull }, { "20ms", 20000000ull }, { "1.5s", 1500000000ull },
-		{ "100us", 100000ull }, { "5m", 300000000000ull }, { "2h", 7200000000000ull },
-		{ "0s", 0 }, { "250ns", 250 }, { "0.25ms", 250000ull }, { "1.000000001s", 1000000001ull },
-		{ "1.0000000019s", 1000000001ull }, { "007s", 7000000000ull },
-		{ "18446744073709551615ns", UINT64_MAX }, { "0.5m", 30000000000ull },
+	    {"30s", 30000000000ull},
+	    {"20ms", 20000000ull},
+	    {"1.5s", 1500000000ull},
+	    {"100us", 100000ull},
+	    {"5m", 300000000000ull},
+	    {"2h", 7200000000000ull},
+	    {"0s", 0},
+	    {"250ns", 250},
+	    {"0.25ms", 250000ull},
+	    {"1.000000001s", 1000000001ull},
+	    {"1.0000000019s", 1000000001ull},
+	    {"007s", 7000000000ull},
+	    {"18446744073709551615ns", UINT64_MAX},
+	    {"0.5m", 30000000000ull},
 	};
 	static const char *const bad[] = {
-		"", "s", "30", "-1s", "+1s", " 1s", "1s ", "1.s", ".5s", "1x", "1 s", "1S", "1ms5",
-		"18446744073709551616ns", "5124096h", "1e3s", "1..5s", "30sec",
+	    "",		"s",	"30",	 "-1s",	  "+1s", " 1s",	 "1s ",
+	    "1.s",	".5s",	"1x",	 "1 s",	  "1S",	 "1ms5", "18446744073709551616ns",
+	    "5124096h", "1e3s", "1..5s", "30sec",
 	};
 	uint64_t v;
 
@@ -312,16 +322,16 @@ static void test_log_default_sink_writes_stderr(void **state)
 int main(void)
 {
 	const struct CMUnitTest log_tests[] = {
-		cmocka_unit_test(test_log_level_filter_and_sink),
-		cmocka_unit_test(test_log_default_sink_writes_stderr),
+	    cmocka_unit_test(test_log_level_filter_and_sink),
+	    cmocka_unit_test(test_log_default_sink_writes_stderr),
 	};
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_virtual_clock_moves_only_when_told, setup),
-		cmocka_unit_test_setup(test_timers_fire_in_expiry_order_with_now_at_expiry, setup),
-		cmocka_unit_test_setup(test_callback_rearms_itself_and_others, setup),
-		cmocka_unit_test_setup(test_rearm_and_disarm, setup),
-		cmocka_unit_test_setup(test_monotonic_clock, setup),
-		cmocka_unit_test_setup(test_duration_parse, setup),
+	    cmocka_unit_test_setup(test_virtual_clock_moves_only_when_told, setup),
+	    cmocka_unit_test_setup(test_timers_fire_in_expiry_order_with_now_at_expiry, setup),
+	    cmocka_unit_test_setup(test_callback_rearms_itself_and_others, setup),
+	    cmocka_unit_test_setup(test_rearm_and_disarm, setup),
+	    cmocka_unit_test_setup(test_monotonic_clock, setup),
+	    cmocka_unit_test_setup(test_duration_parse, setup),
 	};
 	int failed;
 

@@ -72,7 +72,7 @@ static void test_card_type_parse(void **state)
 static void test_card_type_parse_invalid(void **state)
 {
 	static const char *const names[] = {
-		"cex8c", "CEX8c", "CEX3C", "CEX9C", "CEX8", "CEX8CC", "CEX8X", "", " CEX8C", "CEX10A",
+	    "cex8c", "CEX8c", "CEX3C", "CEX9C", "CEX8", "CEX8CC", "CEX8X", "", " CEX8C", "CEX10A",
 	};
 	struct apsim_card_spec s;
 
@@ -167,8 +167,8 @@ static void test_empty_machine_qci(void **state)
 
 static void test_default_machine(void **state)
 {
-	static const unsigned apids[] = { 0x03, 0x05, 0x0a, 0x0b, 0x10 };
-	static const char *const types[] = { "CEX8C", "CEX8A", "CEX8P", "CEX7C", "CEX8C" };
+	static const unsigned apids[] = {0x03, 0x05, 0x0a, 0x0b, 0x10};
+	static const char *const types[] = {"CEX8C", "CEX8A", "CEX8P", "CEX7C", "CEX8C"};
 	struct apsim_machine *m;
 	struct apsim_qci q;
 	char buf[APSIM_MASK_STRLEN], name[16];
@@ -181,11 +181,14 @@ static void test_default_machine(void **state)
 	assert_int_equal(q.na, 255);
 	assert_int_equal(q.nd, 84);
 	apsim_mask_format(&q.apm, buf, sizeof(buf));
-	assert_string_equal(buf, "0x1430800000000000000000000000000000000000000000000000000000000000\n");
+	assert_string_equal(buf,
+			    "0x1430800000000000000000000000000000000000000000000000000000000000\n");
 	apsim_mask_format(&q.aqm, buf, sizeof(buf));
-	assert_string_equal(buf, "0x0210000080000000000000000000000000000000000000000000000000000000\n");
+	assert_string_equal(buf,
+			    "0x0210000080000000000000000000000000000000000000000000000000000000\n");
 	apsim_mask_format(&q.adm, buf, sizeof(buf));
-	assert_string_equal(buf, "0x0211000080000000000000000000000000000000000000000000000000000000\n");
+	assert_string_equal(buf,
+			    "0x0211000080000000000000000000000000000000000000000000000000000000\n");
 	for (unsigned a = 0; a < 256; a++)
 		if (apsim_machine_card_get(m, a))
 			cards++;
@@ -529,20 +532,20 @@ static void test_full_scan_is_fast(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_card_type_parse),
-		cmocka_unit_test(test_card_type_parse_invalid),
-		cmocka_unit_test(test_card_type_name),
-		cmocka_unit_test(test_default_functions_show_lszcrypt_letters),
-		cmocka_unit_test(test_empty_machine_qci),
-		cmocka_unit_test(test_default_machine),
-		cmocka_unit_test(test_tapq_rcs),
-		cmocka_unit_test(test_tapq_checkstop_and_deconfig),
-		cmocka_unit_test(test_card_add_remove),
-		cmocka_unit_test(test_lpar_change_notifies_once_per_real_change),
-		cmocka_unit_test(test_aqic_and_zapq),
-		cmocka_unit_test(test_inject_rc),
-		cmocka_unit_test(test_ap_ops_call_the_machine),
-		cmocka_unit_test(test_full_scan_is_fast),
+	    cmocka_unit_test(test_card_type_parse),
+	    cmocka_unit_test(test_card_type_parse_invalid),
+	    cmocka_unit_test(test_card_type_name),
+	    cmocka_unit_test(test_default_functions_show_lszcrypt_letters),
+	    cmocka_unit_test(test_empty_machine_qci),
+	    cmocka_unit_test(test_default_machine),
+	    cmocka_unit_test(test_tapq_rcs),
+	    cmocka_unit_test(test_tapq_checkstop_and_deconfig),
+	    cmocka_unit_test(test_card_add_remove),
+	    cmocka_unit_test(test_lpar_change_notifies_once_per_real_change),
+	    cmocka_unit_test(test_aqic_and_zapq),
+	    cmocka_unit_test(test_inject_rc),
+	    cmocka_unit_test(test_ap_ops_call_the_machine),
+	    cmocka_unit_test(test_full_scan_is_fast),
 	};
 	return cmocka_run_group_tests_name("machine", tests, NULL, NULL);
 }

@@ -41,7 +41,7 @@ static void test_set_test_clear_msb0(void **state)
 	assert_int_equal(m.b[0], 0x81);
 	apsim_mask_set(&m, 255);
 	assert_int_equal(m.b[31], 0x01);
-	apsim_mask_set(&m, 256);         /* out of range: ignored */
+	apsim_mask_set(&m, 256); /* out of range: ignored */
 	assert_true(apsim_mask_test(&m, 0));
 	assert_false(apsim_mask_test(&m, 1));
 	assert_false(apsim_mask_test(&m, 256));
@@ -112,7 +112,7 @@ static void test_set_operations(void **state)
 
 static void test_next_iterates_ascending(void **state)
 {
-	static const unsigned bits[] = { 0, 7, 8, 63, 64, 130, 255 };
+	static const unsigned bits[] = {0, 7, 8, 63, 64, 130, 255};
 	struct apsim_mask m;
 	unsigned i = 0;
 
@@ -150,13 +150,15 @@ static void test_parse_hex_valid(void **state)
 	assert_int_equal(apsim_mask_weight(&m), 1);
 	/* exactly 64 digits */
 	assert_int_equal(apsim_mask_parse_hex("0xffffffffffffffffffffffffffffffff"
-					      "ffffffffffffffffffffffffffffffff\n", 67, &m), 0);
+					      "ffffffffffffffffffffffffffffffff\n",
+					      67, &m),
+			 0);
 	assert_int_equal(apsim_mask_weight(&m), 256);
 }
 
 static void test_parse_hex_empty_forms_give_zero(void **state)
 {
-	static const char *const inputs[] = { "", "\n", "0x", "x", "0x\n", "x\n", "0" };
+	static const char *const inputs[] = {"", "\n", "0x", "x", "0x\n", "x\n", "0"};
 	struct apsim_mask m;
 
 	(void) state;
@@ -170,10 +172,21 @@ static void test_parse_hex_empty_forms_give_zero(void **state)
 static void test_parse_hex_invalid_leaves_mask(void **state)
 {
 	static const char *const inputs[] = {
-		"0X12", "0x12\n\n", " 0x12", "0x12 ", "0xg", "0xx1", "xx", "+", "0x1,",
-		"\n\n", "0x12\nx", "-1", "12h",
-		/* 65 digits */
-		"0x00000000000000000000000000000000000000000000000000000000000000000",
+	    "0X12",
+	    "0x12\n\n",
+	    " 0x12",
+	    "0x12 ",
+	    "0xg",
+	    "0xx1",
+	    "xx",
+	    "+",
+	    "0x1,",
+	    "\n\n",
+	    "0x12\nx",
+	    "-1",
+	    "12h",
+	    /* 65 digits */
+	    "0x00000000000000000000000000000000000000000000000000000000000000000",
 	};
 	struct apsim_mask m, before;
 
@@ -221,7 +234,7 @@ static void test_spec_4_2_examples(void **state)
 	assert_mask_str(&m, "7fffa00000000000000000000000000000000000000000000000000000000000");
 
 	/* +1,+2,+3,+4,-5,-7-10 on bits 5..12 set */
-	assert_int_equal(parse_rel("+5-12", &(struct apsim_mask){ { 0 } }, &cur), 0);
+	assert_int_equal(parse_rel("+5-12", &(struct apsim_mask){{0}}, &cur), 0);
 	assert_int_equal(parse_rel("+1,+2,+3,+4,-5,-7-10", &cur, &m), 0);
 	assert_mask_str(&m, "7a18000000000000000000000000000000000000000000000000000000000000");
 
@@ -269,9 +282,9 @@ static void test_relative_separators(void **state)
 static void test_relative_invalid_all_or_nothing(void **state)
 {
 	static const char *const inputs[] = {
-		"+", "-", "+5-", "-0x", "+0x", "+4-2", "+256", "+0-256", "+1, +2", " +1", "+ 1",
-		"+1,2", "++1", "+-1", "+1-+2", "+1--2", "+08", "+1x", "+1,;", "+1 ", "+0xg",
-		"+1,-300", "+a",
+	    "+",      "-",   "+5-",  "-0x",  "+0x",  "+4-2",	"+256",	 "+0-256",
+	    "+1, +2", " +1", "+ 1",  "+1,2", "++1",  "+-1",	"+1-+2", "+1--2",
+	    "+08",    "+1x", "+1,;", "+1 ",  "+0xg", "+1,-300", "+a",
 	};
 	struct apsim_mask cur, m;
 
@@ -308,7 +321,9 @@ static void test_bitmap_str_absolute(void **state)
 	assert_int_equal(parse_rel("0X12", &cur, &m), -EINVAL);
 	assert_int_equal(parse_rel(",+1", &cur, &m), -EINVAL);
 	assert_int_equal(parse_rel("0x00000000000000000000000000000000"
-				   "000000000000000000000000000000000", &cur, &m), -EINVAL);
+				   "000000000000000000000000000000000",
+				   &cur, &m),
+			 -EINVAL);
 	assert_int_equal(apsim_mask_weight(&m), 256);
 }
 
@@ -363,8 +378,26 @@ static void test_parse_list(void **state)
 static void test_parse_list_invalid(void **state)
 {
 	static const char *const inputs[] = {
-		"", ",", "1,", ",1", "1,,2", "256", "0x100", "7-3", "1-", "-1", "+1", " 1",
-		"1 ", "1\n", "0x", "08", "a", "1-2-3", "99999999999999999999999", "1;2",
+	    "",
+	    ",",
+	    "1,",
+	    ",1",
+	    "1,,2",
+	    "256",
+	    "0x100",
+	    "7-3",
+	    "1-",
+	    "-1",
+	    "+1",
+	    " 1",
+	    "1 ",
+	    "1\n",
+	    "0x",
+	    "08",
+	    "a",
+	    "1-2-3",
+	    "99999999999999999999999",
+	    "1;2",
 	};
 	struct apsim_mask m;
 
@@ -380,22 +413,22 @@ static void test_parse_list_invalid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_set_test_clear_msb0),
-		cmocka_unit_test(test_format_adapters_1_and_7_is_0x41),
-		cmocka_unit_test(test_format_zero_full_and_small_buffer),
-		cmocka_unit_test(test_set_operations),
-		cmocka_unit_test(test_next_iterates_ascending),
-		cmocka_unit_test(test_parse_hex_valid),
-		cmocka_unit_test(test_parse_hex_empty_forms_give_zero),
-		cmocka_unit_test(test_parse_hex_invalid_leaves_mask),
-		cmocka_unit_test(test_parse_hex_uses_len_and_stops_at_nul),
-		cmocka_unit_test(test_spec_4_2_examples),
-		cmocka_unit_test(test_relative_separators),
-		cmocka_unit_test(test_relative_invalid_all_or_nothing),
-		cmocka_unit_test(test_bitmap_str_absolute),
-		cmocka_unit_test(test_bitmap_str_narrow_width),
-		cmocka_unit_test(test_parse_list),
-		cmocka_unit_test(test_parse_list_invalid),
+	    cmocka_unit_test(test_set_test_clear_msb0),
+	    cmocka_unit_test(test_format_adapters_1_and_7_is_0x41),
+	    cmocka_unit_test(test_format_zero_full_and_small_buffer),
+	    cmocka_unit_test(test_set_operations),
+	    cmocka_unit_test(test_next_iterates_ascending),
+	    cmocka_unit_test(test_parse_hex_valid),
+	    cmocka_unit_test(test_parse_hex_empty_forms_give_zero),
+	    cmocka_unit_test(test_parse_hex_invalid_leaves_mask),
+	    cmocka_unit_test(test_parse_hex_uses_len_and_stops_at_nul),
+	    cmocka_unit_test(test_spec_4_2_examples),
+	    cmocka_unit_test(test_relative_separators),
+	    cmocka_unit_test(test_relative_invalid_all_or_nothing),
+	    cmocka_unit_test(test_bitmap_str_absolute),
+	    cmocka_unit_test(test_bitmap_str_narrow_width),
+	    cmocka_unit_test(test_parse_list),
+	    cmocka_unit_test(test_parse_list_invalid),
 	};
 	return cmocka_run_group_tests_name("mask", tests, NULL, NULL);
 }
