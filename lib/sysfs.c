@@ -4,10 +4,17 @@
  *
  * Only directories and symlinks are real nodes. Attributes are virtual: a directory keeps a
  * list of attached attribute tables (groups) with their owner object, and an attribute is
- * found by scanning those few tables. Child nodes are found through one hash table per tree
- * keyed by (parent inode, name), and every directory keeps its children on a doubly-linked
- * list in creation order, so lookup, insertion and removal are O(1) on average; a node is one
- * allocation with its name stored inline.
+ * found by scanning those few tables. Every directory keeps its children on a doubly-linked
+ * list in creation order (readdir order, O(1) removal); a directory with more than
+ * SMALL_DIR children also gets its own hash table of them, so lookup, insertion and removal
+ * are O(1) on average. A node is one allocation with its name stored inline.
+ *
+ * The per-directory hash tables are open-addressed (linear probing, backward-shift
+ * deletion) and keep each entry's hash next to the node pointer, so a lookup usually
+ * touches one cache line of the table and only the node that matches; small directories
+ * (queue directories with a handful of links) are searched along their child list, which
+ * costs no memory. Per-directory tables keep the working set of a lookup small (one table
+ * of bus/ap/devices is ~1.4 MB with 65,792 links) where one tree-wide table would not.
  *
  * Every node keeps the list of symlinks that target it; removing a node also removes those
  * links (a safety net: kernel callers remove their links first), so a link never dangles.
@@ -18,6 +25,7 @@
  * show() or a writable one without store() fails with -EIO; writes of more than PAGE_SIZE
  * fail with -EINVAL (design.md); show() output is capped at PAGE_SIZE - 1 bytes.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -28,7 +36,7 @@
 
 #define NAME_MAX_LEN 255
 #define MAX_SYMLINK_FOLLOW 40
-#define HASH_MIN_BUCKETS 1024u
+#define SMALL_DIR 8
 
 /* Attribute inodes: bit 63 set, the directory's inode above ATTR_IDX_BITS, the index below. */
 #define ATTR_IDX_BITS 12
@@ -45,96 +53,169 @@ struct group {
 
 struct apsim_node {
 	struct apsim_node *parent;
-	struct apsim_node *hnext;               /* hash chain */
 	struct apsim_node *prev, *next;         /* siblings, creation order */
 	struct apsim_node *links_in;            /* first symlink targeting this node */
 	uint64_t ino;
-	uint64_t hash;
 	union {
 		struct {
 			struct apsim_node *first, *last;
 			struct group *groups;
+			struct dir_table *table;  /* NULL while the dir is small */
 		} dir;
 		struct {
 			struct apsim_node *target;
 			struct apsim_node *tprev, *tnext;  /* target's links_in list */
 		} link;
 	} u;
+	uint32_t hash;                          /* of the name */
 	unsigned char type;                     /* enum apsim_node_type */
 	char name[];
 };
 
+struct slot {
+	struct apsim_node *node;        /* NULL: empty */
+	uint32_t hash;
+};
+
+struct dir_table {
+	struct slot *slots;
+	size_t n_slots;                 /* power of two, at most 3/4 full */
+	size_t n;
+};
+
 struct apsim_tree {
 	struct apsim_node *root;
-	struct apsim_node **buckets;
-	size_t n_buckets;               /* power of two */
-	size_t n_nodes;                 /* hashed nodes (root excluded) */
+	size_t n_nodes;                 /* root excluded */
 	uint64_t next_ino;
 };
 
-/* FNV-1a over the name, seeded with the parent's inode. */
-static uint64_t hash_name(uint64_t parent_ino, const char *name, size_t len)
+/* FNV-1a */
+static uint32_t hash_name(const char *name, size_t len)
 {
-	uint64_t h = UINT64_C(14695981039346656037) ^ (parent_ino * UINT64_C(0x9E3779B97F4A7C15));
+	uint64_t h = UINT64_C(14695981039346656037);
 	size_t i;
 
 	for (i = 0; i < len; i++) {
 		h ^= (unsigned char) name[i];
 		h *= UINT64_C(1099511628211);
 	}
-	return h ^ (h >> 29);
+	return (uint32_t) (h ^ (h >> 32));
 }
 
-static int hash_resize(struct apsim_tree *t, size_t n_buckets)
+static bool name_eq(const struct apsim_node *n, const char *name, size_t len)
 {
-	struct apsim_node **nb;
+	return strncmp(n->name, name, len) == 0 && n->name[len] == '\0';
+}
+
+static void slot_put(struct slot *slots, size_t n_slots, struct apsim_node *node)
+{
+	size_t i = node->hash & (n_slots - 1);
+
+	while (slots[i].node)
+		i = (i + 1) & (n_slots - 1);
+	slots[i].node = node;
+	slots[i].hash = node->hash;
+}
+
+static int table_resize(struct dir_table *tb, size_t n_slots)
+{
+	struct slot *ns;
 	size_t i;
 
-	nb = calloc(n_buckets, sizeof(*nb));
-	if (!nb)
+	ns = calloc(n_slots, sizeof(*ns));
+	if (!ns)
 		return -ENOMEM;
-	for (i = 0; i < t->n_buckets; i++) {
-		struct apsim_node *n = t->buckets[i], *next;
-
-		for (; n; n = next) {
-			size_t b = n->hash & (n_buckets - 1);
-
-			next = n->hnext;
-			n->hnext = nb[b];
-			nb[b] = n;
-		}
-	}
-	free(t->buckets);
-	t->buckets = nb;
-	t->n_buckets = n_buckets;
+	for (i = 0; i < tb->n_slots; i++)
+		if (tb->slots[i].node)
+			slot_put(ns, n_slots, tb->slots[i].node);
+	free(tb->slots);
+	tb->slots = ns;
+	tb->n_slots = n_slots;
 	return 0;
 }
 
-static struct apsim_node *hash_find(const struct apsim_tree *t, const struct apsim_node *parent,
-				    const char *name, size_t len)
+/* Builds the table of a directory that outgrew SMALL_DIR. */
+static int table_create(struct apsim_node *dir)
 {
-	uint64_t h = hash_name(parent->ino, name, len);
-	struct apsim_node *n;
+	struct dir_table *tb;
+	struct apsim_node *c;
+	int r;
 
-	for (n = t->buckets[h & (t->n_buckets - 1)]; n; n = n->hnext)
-		if (n->hash == h && n->parent == parent && strncmp(n->name, name, len) == 0 &&
-		    n->name[len] == '\0')
+	tb = calloc(1, sizeof(*tb));
+	if (!tb)
+		return -ENOMEM;
+	r = table_resize(tb, 4 * SMALL_DIR);
+	if (r < 0) {
+		free(tb);
+		return r;
+	}
+	for (c = dir->u.dir.first; c; c = c->next) {
+		slot_put(tb->slots, tb->n_slots, c);
+		tb->n++;
+	}
+	dir->u.dir.table = tb;
+	return 0;
+}
+
+static void table_free(struct apsim_node *dir)
+{
+	if (dir->u.dir.table) {
+		free(dir->u.dir.table->slots);
+		free(dir->u.dir.table);
+		dir->u.dir.table = NULL;
+	}
+}
+
+static struct apsim_node *child_find(const struct apsim_node *dir, const char *name, size_t len,
+				     size_t *ret_count)
+{
+	const struct dir_table *tb = dir->u.dir.table;
+	uint32_t h;
+	size_t mask, i;
+
+	if (!tb) {
+		struct apsim_node *c;
+		size_t count = 0;
+
+		for (c = dir->u.dir.first; c; c = c->next, count++)
+			if (name_eq(c, name, len))
+				return c;
+		if (ret_count)
+			*ret_count = count;
+		return NULL;
+	}
+	h = hash_name(name, len);
+	mask = tb->n_slots - 1;
+	for (i = h & mask; tb->slots[i].node; i = (i + 1) & mask) {
+		struct apsim_node *n = tb->slots[i].node;
+
+		if (tb->slots[i].hash == h && name_eq(n, name, len))
 			return n;
+	}
+	if (ret_count)
+		*ret_count = tb->n;
 	return NULL;
 }
 
-static void hash_unlink(struct apsim_tree *t, struct apsim_node *node)
+static void table_unlink(struct dir_table *tb, struct apsim_node *node)
 {
-	struct apsim_node **pp = &t->buckets[node->hash & (t->n_buckets - 1)];
+	size_t mask = tb->n_slots - 1, i, j;
 
-	for (; *pp; pp = &(*pp)->hnext) {
-		if (*pp == node) {
-			*pp = node->hnext;
-			node->hnext = NULL;
-			t->n_nodes--;
-			return;
+	for (i = node->hash & mask; tb->slots[i].node != node; i = (i + 1) & mask)
+		assert(tb->slots[i].node);
+	/* backward-shift deletion: move later entries of the run into the hole when allowed */
+	for (j = (i + 1) & mask; tb->slots[j].node; j = (j + 1) & mask) {
+		size_t home = tb->slots[j].hash & mask;
+
+		/* the entry at j may move to i unless its home lies cyclically in (i, j] */
+		if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
+			tb->slots[i] = tb->slots[j];
+			i = j;
 		}
 	}
+	tb->slots[i].node = NULL;
+	tb->slots[i].hash = 0;
+	tb->n--;
 }
 
 static bool is_dir(const struct apsim_node *n)
@@ -186,7 +267,8 @@ static int check_name(const char *name)
 static int new_node(struct apsim_tree *t, struct apsim_node *parent, const char *name,
 		    enum apsim_node_type type, struct apsim_node **ret_node)
 {
-	size_t len;
+	struct dir_table *tb;
+	size_t len, count = 0;
 	struct apsim_node *n;
 	int r;
 
@@ -196,11 +278,18 @@ static int new_node(struct apsim_tree *t, struct apsim_node *parent, const char 
 	if (!parent || !is_dir(parent))
 		return -ENOTDIR;
 	len = strlen(name);
-	if (hash_find(t, parent, name, len) || find_attr(parent, name, len, NULL, NULL))
+	if (child_find(parent, name, len, &count) || find_attr(parent, name, len, NULL, NULL))
 		return -EEXIST;
 
-	if (t->n_nodes + 1 > t->n_buckets) {
-		r = hash_resize(t, t->n_buckets * 2);
+	tb = parent->u.dir.table;
+	if (!tb && count >= SMALL_DIR) {
+		r = table_create(parent);
+		if (r < 0)
+			return r;
+		tb = parent->u.dir.table;
+	}
+	if (tb && (tb->n + 1) * 2 > tb->n_slots) {
+		r = table_resize(tb, tb->n_slots * 2);
 		if (r < 0)
 			return r;
 	}
@@ -212,10 +301,11 @@ static int new_node(struct apsim_tree *t, struct apsim_node *parent, const char 
 	n->type = (unsigned char) type;
 	n->parent = parent;
 	n->ino = t->next_ino++;
-	n->hash = hash_name(parent->ino, name, len);
-
-	n->hnext = t->buckets[n->hash & (t->n_buckets - 1)];
-	t->buckets[n->hash & (t->n_buckets - 1)] = n;
+	n->hash = hash_name(name, len);
+	if (tb) {
+		slot_put(tb->slots, tb->n_slots, n);
+		tb->n++;
+	}
 	t->n_nodes++;
 
 	n->prev = parent->u.dir.last;
@@ -244,6 +334,8 @@ static void remove_node(struct apsim_tree *t, struct apsim_node *node)
 	if (is_dir(node)) {
 		struct group *g, *gnext;
 
+		/* the dir goes away: drop its table first, children need no unhashing */
+		table_free(node);
 		/* always take the first child: removing one may remove a sibling link */
 		while (node->u.dir.first)
 			remove_node(t, node->u.dir.first);
@@ -267,7 +359,9 @@ static void remove_node(struct apsim_tree *t, struct apsim_node *node)
 	if (!parent) /* the root */
 		return;
 
-	hash_unlink(t, node);
+	if (parent->u.dir.table)
+		table_unlink(parent->u.dir.table, node);
+	t->n_nodes--;
 	if (node->prev)
 		node->prev->next = node->next;
 	else
@@ -287,21 +381,15 @@ int apsim_tree_new(struct apsim_tree **ret)
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	t->buckets = calloc(HASH_MIN_BUCKETS, sizeof(*t->buckets));
-	if (!t->buckets)
-		goto out_free_tree;
-	t->n_buckets = HASH_MIN_BUCKETS;
 	t->root = calloc(1, sizeof(*t->root) + 1);
 	if (!t->root)
-		goto out_free_buckets;
+		goto out_free_tree;
 	t->root->type = APSIM_NODE_DIR;
 	t->root->ino = 1;
 	t->next_ino = 2;
 	*ret = t;
 	return 0;
 
-out_free_buckets:
-	free(t->buckets);
 out_free_tree:
 	free(t);
 	return -ENOMEM;
@@ -313,7 +401,6 @@ void apsim_tree_free(struct apsim_tree *t)
 		return;
 	remove_node(t, t->root);
 	free(t->root);
-	free(t->buckets);
 	free(t);
 }
 
@@ -374,7 +461,7 @@ struct apsim_node *apsim_tree_child(struct apsim_tree *t, struct apsim_node *par
 {
 	if (!t || !parent || !name || !is_dir(parent))
 		return NULL;
-	return hash_find(t, parent, name, strlen(name));
+	return child_find(parent, name, strlen(name), NULL);
 }
 
 void apsim_tree_remove_child(struct apsim_tree *t, struct apsim_node *parent, const char *name)
@@ -456,7 +543,7 @@ int apsim_tree_add_group(struct apsim_tree *t, struct apsim_node *dir,
 
 		if (check_name(attrs[n].name) < 0)
 			return -EINVAL;
-		if (hash_find(t, dir, attrs[n].name, len) || find_attr(dir, attrs[n].name, len,
+		if (child_find(dir, attrs[n].name, len, NULL) || find_attr(dir, attrs[n].name, len,
 								       NULL, NULL))
 			return -EEXIST;
 		for (j = 0; j < n; j++)
@@ -561,7 +648,7 @@ static int resolve(struct apsim_tree *t, const char *path, bool follow_last, str
 			continue;
 		}
 
-		child = hash_find(t, cur, c, len);
+		child = child_find(cur, c, len, NULL);
 		if (!child) {
 			if (!find_attr(cur, c, len, &g, &idx))
 				return -ENOENT;
@@ -872,7 +959,7 @@ int apsim_tree_mkdir_p(struct apsim_tree *t, const char *path, struct apsim_node
 				cur = cur->parent;
 			continue;
 		}
-		child = hash_find(t, cur, c, len);
+		child = child_find(cur, c, len, NULL);
 		if (child) {
 			child = follow(child, &nfollow);
 			if (!child)

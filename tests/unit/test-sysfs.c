@@ -532,6 +532,61 @@ static void test_scale(void **state)
 	apsim_tree_free(t);
 }
 
+static int count_fn(const struct apsim_dirent *ent, void *ctx)
+{
+	unsigned *expect_next = ctx;
+	unsigned v = (unsigned) strtoul(ent->name + 1, NULL, 10);
+
+	/* survivors come in creation order */
+	if (v < *expect_next)
+		return -1;
+	*expect_next = v + 1;
+	return 0;
+}
+
+static void test_big_dir_random_removal(void **state)
+{
+	struct apsim_tree *t;
+	struct apsim_node *root, *d;
+	static struct apsim_node *nodes[5000];
+	unsigned i, x = 12345, removed = 0, next = 0;
+	char name[16];
+
+	(void) state;
+	assert_int_equal(apsim_tree_new(&t), 0);
+	root = apsim_tree_root(t);
+	assert_int_equal(apsim_tree_mkdir(t, root, "d", &d), 0);
+	for (i = 0; i < 5000; i++) {
+		snprintf(name, sizeof(name), "n%u", i);
+		assert_int_equal(apsim_tree_mkdir(t, d, name, &nodes[i]), 0);
+	}
+	for (i = 0; i < 5000; i++) {
+		x = x * 1103515245u + 12345u;
+		if ((x >> 16) & 1) {
+			apsim_tree_remove(t, nodes[i]);
+			nodes[i] = NULL;
+			removed++;
+		}
+	}
+	assert_true(removed > 2000 && removed < 3000);
+	assert_int_equal(apsim_tree_node_count(t), 1 + 5000 - removed);
+	for (i = 0; i < 5000; i++) {
+		snprintf(name, sizeof(name), "n%u", i);
+		assert_ptr_equal(apsim_tree_child(t, d, name), nodes[i]);
+	}
+	assert_int_equal(apsim_tree_readdir(t, "d", count_fn, &next), 0);
+	/* names of removed nodes can be created again */
+	for (i = 0; i < 5000; i++) {
+		if (nodes[i])
+			continue;
+		snprintf(name, sizeof(name), "n%u", i);
+		assert_int_equal(apsim_tree_mkdir(t, d, name, &nodes[i]), 0);
+		assert_ptr_equal(apsim_tree_child(t, d, name), nodes[i]);
+	}
+	assert_int_equal(apsim_tree_node_count(t), 5001);
+	apsim_tree_free(t);
+}
+
 static void test_dump(void **state)
 {
 	struct fixture *f = *state;
@@ -614,6 +669,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_creation_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove_removes_links, setup, teardown),
 		cmocka_unit_test(test_scale),
+		cmocka_unit_test(test_big_dir_random_removal),
 		cmocka_unit_test_setup_teardown(test_dump, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("sysfs", tests, NULL, NULL);
