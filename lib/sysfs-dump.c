@@ -21,10 +21,10 @@
 
 struct dump_ctx {
 	struct apsim_tree *t;
-	int dfd;                        /* directory being filled */
-	char *path;                     /* tree path of that directory, shared buffer */
+	int dfd;    /* directory being filled */
+	char *path; /* tree path of that directory, shared buffer */
 	size_t path_len;
-	int err;                        /* first failure, -errno */
+	int err; /* first failure, -errno */
 };
 
 static int dump_dir(struct apsim_tree *t, int dfd, char *path, size_t path_len);
@@ -57,7 +57,7 @@ static int dump_attr(struct dump_ctx *c, const char *name)
 		return r;
 	n = apsim_tree_read(c->t, c->path, page, sizeof(page));
 	if (n < 0)
-		n = 0;          /* write-only or unreadable: empty file */
+		n = 0; /* write-only or unreadable: empty file */
 
 	fd = openat(c->dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -138,11 +138,11 @@ static int dump_entry(const struct apsim_dirent *ent, void *ctx)
 static int dump_dir(struct apsim_tree *t, int dfd, char *path, size_t path_len)
 {
 	struct dump_ctx c = {
-		.t = t,
-		.dfd = dfd,
-		.path = path,
-		.path_len = path_len,
-		.err = 0,
+	    .t = t,
+	    .dfd = dfd,
+	    .path = path,
+	    .path_len = path_len,
+	    .err = 0,
 	};
 	int r;
 

@@ -34,58 +34,58 @@
 #include "apsim/sysfs.h"
 #include "macro-internal.h"
 
-#define NAME_MAX_LEN 255
+#define NAME_MAX_LEN	   255
 #define MAX_SYMLINK_FOLLOW 40
-#define SMALL_DIR 8
+#define SMALL_DIR	   8
 
 /* Attribute inodes: bit 63 set, the directory's inode above ATTR_IDX_BITS, the index below. */
 #define ATTR_IDX_BITS 12
-#define ATTR_IDX_MAX (1u << ATTR_IDX_BITS)
+#define ATTR_IDX_MAX  (1u << ATTR_IDX_BITS)
 #define ATTR_INO_FLAG (UINT64_C(1) << 63)
 
 struct group {
 	const struct apsim_attr *attrs;
 	void *obj;
-	unsigned n;             /* attributes in the table */
-	unsigned base;          /* index of attrs[0] for inode numbers */
+	unsigned n;    /* attributes in the table */
+	unsigned base; /* index of attrs[0] for inode numbers */
 	struct group *next;
 };
 
 struct apsim_node {
 	struct apsim_node *parent;
-	struct apsim_node *prev, *next;         /* siblings, creation order */
-	struct apsim_node *links_in;            /* first symlink targeting this node */
+	struct apsim_node *prev, *next; /* siblings, creation order */
+	struct apsim_node *links_in;	/* first symlink targeting this node */
 	uint64_t ino;
 	union {
 		struct {
 			struct apsim_node *first, *last;
 			struct group *groups;
-			struct dir_table *table;  /* NULL while the dir is small */
+			struct dir_table *table; /* NULL while the dir is small */
 		} dir;
 		struct {
 			struct apsim_node *target;
-			struct apsim_node *tprev, *tnext;  /* target's links_in list */
+			struct apsim_node *tprev, *tnext; /* target's links_in list */
 		} link;
 	} u;
-	uint32_t hash;                          /* of the name */
-	unsigned char type;                     /* enum apsim_node_type */
+	uint32_t hash;	    /* of the name */
+	unsigned char type; /* enum apsim_node_type */
 	char name[];
 };
 
 struct slot {
-	struct apsim_node *node;        /* NULL: empty */
+	struct apsim_node *node; /* NULL: empty */
 	uint32_t hash;
 };
 
 struct dir_table {
 	struct slot *slots;
-	size_t n_slots;                 /* power of two, at most 3/4 full */
+	size_t n_slots; /* power of two, at most 3/4 full */
 	size_t n;
 };
 
 struct apsim_tree {
 	struct apsim_node *root;
-	size_t n_nodes;                 /* root excluded */
+	size_t n_nodes; /* root excluded */
 	uint64_t next_ino;
 };
 
@@ -543,8 +543,8 @@ int apsim_tree_add_group(struct apsim_tree *t, struct apsim_node *dir,
 
 		if (check_name(attrs[n].name) < 0)
 			return -EINVAL;
-		if (child_find(dir, attrs[n].name, len, NULL) || find_attr(dir, attrs[n].name, len,
-								       NULL, NULL))
+		if (child_find(dir, attrs[n].name, len, NULL) ||
+		    find_attr(dir, attrs[n].name, len, NULL, NULL))
 			return -EEXIST;
 		for (j = 0; j < n; j++)
 			if (strcmp(attrs[j].name, attrs[n].name) == 0)
@@ -590,8 +590,8 @@ int apsim_tree_remove_group(struct apsim_tree *t, struct apsim_node *dir,
 /* --- path resolution --- */
 
 struct resolved {
-	struct apsim_node *node;        /* the node, or the directory owning the attribute */
-	const struct group *group;      /* non-NULL for an attribute */
+	struct apsim_node *node;   /* the node, or the directory owning the attribute */
+	const struct group *group; /* non-NULL for an attribute */
 	unsigned idx;
 };
 
@@ -765,13 +765,13 @@ ssize_t apsim_tree_read(struct apsim_tree *t, const char *path, char *buf, size_
 		return r;
 	a = &res.group->attrs[res.idx];
 	if (!a->show)
-		return -EIO;    /* dev_attr_show */
+		return -EIO; /* dev_attr_show */
 	memset(page, 0, sizeof(page));
 	n = a->show(res.group->obj, page, sizeof(page));
 	if (n < 0)
 		return n;
 	if (n >= (ssize_t) sizeof(page))
-		n = sizeof(page) - 1;   /* sysfs_kf_seq_show caps at PAGE_SIZE - 1 */
+		n = sizeof(page) - 1; /* sysfs_kf_seq_show caps at PAGE_SIZE - 1 */
 	if ((size_t) n > len)
 		n = (ssize_t) len;
 	memcpy(buf, page, (size_t) n);
@@ -798,10 +798,10 @@ ssize_t apsim_tree_write(struct apsim_tree *t, const char *path, const char *buf
 	if (len > APSIM_SYSFS_PAGE)
 		return -EINVAL;
 	if (len == 0)
-		return 0;       /* sysfs_kf_write: nothing to store */
+		return 0; /* sysfs_kf_write: nothing to store */
 	a = &res.group->attrs[res.idx];
 	if (!a->store)
-		return -EIO;    /* dev_attr_store */
+		return -EIO; /* dev_attr_store */
 	memcpy(page, buf, len);
 	page[len] = '\0';
 	n = a->store(res.group->obj, page, len);
@@ -848,7 +848,7 @@ static int relative_path(const struct apsim_node *from, const struct apsim_node 
 	}
 	pos = ups * 3 + tail;
 	if (tail == 0)
-		pos--;          /* no trailing slash after the last ".." */
+		pos--; /* no trailing slash after the last ".." */
 	if (pos + 1 > len)
 		return -ENAMETOOLONG;
 	for (i = 0; i < ups; i++)
@@ -901,9 +901,9 @@ int apsim_tree_readdir(struct apsim_tree *t, const char *path,
 	dir = res.node;
 	for (n = dir->u.dir.first; n; n = next) {
 		struct apsim_dirent ent = {
-			.name = n->name,
-			.type = (enum apsim_node_type) n->type,
-			.ino = n->ino,
+		    .name = n->name,
+		    .type = (enum apsim_node_type) n->type,
+		    .ino = n->ino,
 		};
 
 		next = n->next;
@@ -914,9 +914,9 @@ int apsim_tree_readdir(struct apsim_tree *t, const char *path,
 	for (g = dir->u.dir.groups; g; g = g->next) {
 		for (i = 0; i < g->n; i++) {
 			struct apsim_dirent ent = {
-				.name = g->attrs[i].name,
-				.type = APSIM_NODE_ATTR,
-				.ino = attr_ino(dir, g, i),
+			    .name = g->attrs[i].name,
+			    .type = APSIM_NODE_ATTR,
+			    .ino = attr_ino(dir, g, i),
 			};
 
 			r = fn(&ent, ctx);

@@ -35,11 +35,9 @@ struct apsim_uevent_log {
 };
 
 static const char *const action_names[_APSIM_UEVENT_MAX] = {
-	[APSIM_UEVENT_ADD] = "add",
-	[APSIM_UEVENT_REMOVE] = "remove",
-	[APSIM_UEVENT_CHANGE] = "change",
-	[APSIM_UEVENT_BIND] = "bind",
-	[APSIM_UEVENT_UNBIND] = "unbind",
+    [APSIM_UEVENT_ADD] = "add",	      [APSIM_UEVENT_REMOVE] = "remove",
+    [APSIM_UEVENT_CHANGE] = "change", [APSIM_UEVENT_BIND] = "bind",
+    [APSIM_UEVENT_UNBIND] = "unbind",
 };
 
 const char *apsim_uevent_action_name(enum apsim_uevent_action a)
@@ -159,7 +157,7 @@ static int add_env(struct apsim_uevent *ev, const char *key, const char *value)
 	char *s;
 
 	if (ev->n_env >= APSIM_UEVENT_MAX_ENV)
-		return -ENOMEM;         /* add_uevent_var: "too many keys" */
+		return -ENOMEM; /* add_uevent_var: "too many keys" */
 	kl = key ? strlen(key) : 0;
 	vl = strlen(value);
 	s = malloc(kl + vl + 1);
@@ -212,11 +210,11 @@ static int make_room(struct apsim_uevent_log *log)
 	return 0;
 }
 
-int apsim_uevent_emit(struct apsim_uevent_log *log, uint64_t usec,
-		      enum apsim_uevent_action action, const char *devpath, const char *subsystem,
-		      const char *const *env_extra, const char *const *dev_vars)
+int apsim_uevent_emit(struct apsim_uevent_log *log, uint64_t usec, enum apsim_uevent_action action,
+		      const char *devpath, const char *subsystem, const char *const *env_extra,
+		      const char *const *dev_vars)
 {
-	struct apsim_uevent ev = { 0 }, copy;
+	struct apsim_uevent ev = {0}, copy;
 	char seq[32];
 	size_t i;
 	int r;
@@ -324,8 +322,8 @@ int apsim_uevent_print_json(const struct apsim_uevent *ev, FILE *f)
 	}
 	if (json_object_set_new(o, "seqnum", json_integer((json_int_t) ev->seqnum)) < 0 ||
 	    json_object_set_new(o, "usec", json_integer((json_int_t) ev->usec)) < 0 ||
-	    json_object_set_new(o, "action",
-				json_string(apsim_uevent_action_name(ev->action))) < 0 ||
+	    json_object_set_new(o, "action", json_string(apsim_uevent_action_name(ev->action))) <
+		0 ||
 	    json_object_set_new(o, "devpath", json_string(ev->devpath)) < 0 ||
 	    json_object_set_new(o, "subsystem", json_string(ev->subsystem)) < 0) {
 		r = -ENOMEM;

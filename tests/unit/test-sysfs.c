@@ -21,9 +21,9 @@
 struct obj {
 	int online;
 	size_t last_store_len;
-	int last_store_nul;     /* buf[len] == '\0' seen by store */
+	int last_store_nul; /* buf[len] == '\0' seen by store */
 	int stores;
-	const char *big;        /* show output when non-NULL */
+	const char *big; /* show output when non-NULL */
 };
 
 static ssize_t online_show(void *o, char *buf, size_t len)
@@ -64,7 +64,7 @@ static ssize_t big_show(void *o, char *buf, size_t len)
 {
 	memset(buf, 'x', len);
 	(void) o;
-	return (ssize_t) len;   /* claims a full page: capped to 4095 */
+	return (ssize_t) len; /* claims a full page: capped to 4095 */
 }
 
 static ssize_t err_show(void *o, char *buf, size_t len)
@@ -76,24 +76,24 @@ static ssize_t err_show(void *o, char *buf, size_t len)
 }
 
 static const struct apsim_attr queue_attrs[] = {
-	APSIM_ATTR_RW(online),
-	APSIM_ATTR_RO(hwtype),
-	{ .name = "big", .mode = 0444, .show = big_show },
-	{ .name = "broken", .mode = 0444, .show = err_show },
-	{ 0 },
+    APSIM_ATTR_RW(online),
+    APSIM_ATTR_RO(hwtype),
+    {.name = "big", .mode = 0444, .show = big_show},
+    {.name = "broken", .mode = 0444, .show = err_show},
+    {0},
 };
 
 static const struct apsim_attr extra_attrs[] = {
-	APSIM_ATTR_WO(rescan),
-	{ .name = "noshow", .mode = 0644, .store = rescan_store },
-	{ .name = "nostore", .mode = 0644, .show = hwtype_show },
-	{ .name = "ronly", .mode = 0444, .show = hwtype_show, .store = rescan_store },
-	{ 0 },
+    APSIM_ATTR_WO(rescan),
+    {.name = "noshow", .mode = 0644, .store = rescan_store},
+    {.name = "nostore", .mode = 0644, .show = hwtype_show},
+    {.name = "ronly", .mode = 0444, .show = hwtype_show, .store = rescan_store},
+    {0},
 };
 
 static const struct apsim_attr clash_attrs[] = {
-	{ .name = "subsystem", .mode = 0444, .show = hwtype_show },
-	{ 0 },
+    {.name = "subsystem", .mode = 0444, .show = hwtype_show},
+    {0},
 };
 
 struct fixture {
@@ -175,19 +175,25 @@ static void test_lookup_through_links(void **state)
 	assert_int_equal(apsim_tree_lookup(f->t, "bus/ap/devices/card04/04.0020/online", &info), 0);
 	assert_int_equal(info.type, APSIM_NODE_ATTR);
 	assert_int_equal(info.mode, 0644);
-	assert_int_equal(apsim_tree_read(f->t, "bus/ap/devices/card04/04.0020/online", buf,
-					 sizeof(buf)), 2);
+	assert_int_equal(
+	    apsim_tree_read(f->t, "bus/ap/devices/card04/04.0020/online", buf, sizeof(buf)), 2);
 	assert_memory_equal(buf, "0\n", 2);
-	assert_int_equal(apsim_tree_read(f->t, "//bus/./ap/devices/04.0020/../../../ap/card04"
-					 "/04.0020//online", buf, sizeof(buf)), 2);
+	assert_int_equal(apsim_tree_read(f->t,
+					 "//bus/./ap/devices/04.0020/../../../ap/card04"
+					 "/04.0020//online",
+					 buf, sizeof(buf)),
+			 2);
 	/* ".." after a link goes to the target's parent, ".." at the root stays there */
 	assert_int_equal(apsim_tree_lookup(f->t, "bus/ap/devices/card04/../card04/04.0020", &info),
 			 0);
 	assert_int_equal(info.type, APSIM_NODE_DIR);
 	assert_int_equal(apsim_tree_lookup(f->t, "../../devices", &info), 0);
 	/* a link through a link */
-	assert_int_equal(apsim_tree_lookup(f->t, "devices/ap/card04/04.0020/subsystem/devices/card04"
-					 "/driver", &info), 0);
+	assert_int_equal(apsim_tree_lookup(f->t,
+					   "devices/ap/card04/04.0020/subsystem/devices/card04"
+					   "/driver",
+					   &info),
+			 0);
 	assert_int_equal(info.type, APSIM_NODE_LINK);
 	/* trailing slash on a link follows it */
 	assert_int_equal(apsim_tree_lookup(f->t, "bus/ap/devices/card04/", &info), 0);
@@ -208,20 +214,22 @@ static void test_readlink(void **state)
 
 	assert_int_equal(apsim_tree_readlink(f->t, "bus/ap/devices/card04", buf, sizeof(buf)), 26);
 	assert_string_equal(buf, "../../../devices/ap/card04");
-	assert_int_equal(apsim_tree_readlink(f->t, "devices/ap/card04/driver", buf, sizeof(buf)), 32);
+	assert_int_equal(apsim_tree_readlink(f->t, "devices/ap/card04/driver", buf, sizeof(buf)),
+			 32);
 	assert_string_equal(buf, "../../../bus/ap/drivers/cex4card");
-	assert_int_equal(apsim_tree_readlink(f->t, "devices/ap/card04/04.0020/subsystem", buf,
-					     sizeof(buf)), 18);
+	assert_int_equal(
+	    apsim_tree_readlink(f->t, "devices/ap/card04/04.0020/subsystem", buf, sizeof(buf)), 18);
 	assert_string_equal(buf, "../../../../bus/ap");
 	/* through a link to the link's own name */
-	assert_int_equal(apsim_tree_readlink(f->t, "bus/ap/devices/card04/driver", buf, sizeof(buf)),
-			 32);
+	assert_int_equal(
+	    apsim_tree_readlink(f->t, "bus/ap/devices/card04/driver", buf, sizeof(buf)), 32);
 	assert_string_equal(buf, "../../../bus/ap/drivers/cex4card");
 	assert_int_equal(apsim_tree_readlink(f->t, "bus/ap/devices/card04", buf, 26),
 			 -ENAMETOOLONG);
 	assert_int_equal(apsim_tree_readlink(f->t, "devices/ap/card04", buf, sizeof(buf)), -EINVAL);
-	assert_int_equal(apsim_tree_readlink(f->t, "devices/ap/card04/04.0020/online", buf,
-					     sizeof(buf)), -EINVAL);
+	assert_int_equal(
+	    apsim_tree_readlink(f->t, "devices/ap/card04/04.0020/online", buf, sizeof(buf)),
+	    -EINVAL);
 	assert_int_equal(apsim_tree_readlink(f->t, "devices/ap/card04/nope", buf, sizeof(buf)),
 			 -ENOENT);
 }
@@ -234,12 +242,12 @@ static void test_readlink_ancestor_and_sibling(void **state)
 
 	/* to an ancestor, to the parent itself, to a sibling */
 	assert_int_equal(apsim_tree_symlink(f->t, f->queue, "up", f->devices_ap, NULL), 0);
-	assert_int_equal(apsim_tree_readlink(f->t, "devices/ap/card04/04.0020/up", buf, sizeof(buf)),
-			 5);
+	assert_int_equal(
+	    apsim_tree_readlink(f->t, "devices/ap/card04/04.0020/up", buf, sizeof(buf)), 5);
 	assert_string_equal(buf, "../..");
 	assert_int_equal(apsim_tree_symlink(f->t, f->queue, "self", f->queue, NULL), 0);
-	assert_int_equal(apsim_tree_readlink(f->t, "devices/ap/card04/04.0020/self", buf,
-					     sizeof(buf)), 1);
+	assert_int_equal(
+	    apsim_tree_readlink(f->t, "devices/ap/card04/04.0020/self", buf, sizeof(buf)), 1);
 	assert_string_equal(buf, ".");
 	assert_int_equal(apsim_tree_mkdir(f->t, f->card, "04.0021", &d), 0);
 	assert_int_equal(apsim_tree_symlink(f->t, f->card, "sib", d, NULL), 0);
@@ -354,11 +362,11 @@ static int collect_fn(const struct apsim_dirent *ent, void *ctx)
 static void test_readdir_order_and_types(void **state)
 {
 	struct fixture *f = *state;
-	struct collect c = { .stop_at = -1 };
+	struct collect c = {.stop_at = -1};
 	struct apsim_node_info info;
 	static const char *const expect[] = {
-		"subsystem", "online", "hwtype", "big", "broken", "rescan", "noshow", "nostore",
-		"ronly",
+	    "subsystem", "online", "hwtype",  "big",   "broken",
+	    "rescan",	 "noshow", "nostore", "ronly",
 	};
 	int i, j;
 
@@ -393,8 +401,8 @@ static void test_readdir_order_and_types(void **state)
 	assert_int_equal(apsim_tree_readdir(f->t, "devices/ap/card04/04.0020", collect_fn, &c), 42);
 	assert_int_equal(c.n, 3);
 
-	assert_int_equal(apsim_tree_readdir(f->t, "devices/ap/card04/04.0020/online", collect_fn, &c),
-			 -ENOTDIR);
+	assert_int_equal(
+	    apsim_tree_readdir(f->t, "devices/ap/card04/04.0020/online", collect_fn, &c), -ENOTDIR);
 	assert_int_equal(apsim_tree_readdir(f->t, "devices/nope", collect_fn, &c), -ENOENT);
 
 	/* removing a group drops its attributes, the other group's inodes stay */
@@ -437,7 +445,8 @@ static void test_creation_errors(void **state)
 	assert_int_equal(apsim_tree_mkdir(f->t, apsim_tree_child(f->t, f->card, "driver"), "x", &n),
 			 -ENOTDIR);
 	assert_int_equal(apsim_tree_add_group(f->t, apsim_tree_child(f->t, f->card, "driver"),
-					      clash_attrs, NULL), -ENOTDIR);
+					      clash_attrs, NULL),
+			 -ENOTDIR);
 	assert_int_equal(apsim_tree_mkdir(NULL, f->card, "x", &n), -EINVAL);
 	/* mkdir -p: existing path (through a link) returns the existing dir */
 	assert_int_equal(apsim_tree_mkdir_p(f->t, "bus/ap/devices/card04/04.0020", &n), 0);
@@ -474,7 +483,7 @@ static void test_remove_removes_links(void **state)
 	assert_int_equal(apsim_tree_lookup(f->t, "devices/ap/card05", &info), 0);
 	assert_int_equal(apsim_tree_node_count(f->t), before - 6);
 	apsim_tree_remove_child(f->t, f->devices_ap, "nope");
-	apsim_tree_remove(f->t, apsim_tree_root(f->t));        /* ignored */
+	apsim_tree_remove(f->t, apsim_tree_root(f->t)); /* ignored */
 	assert_int_equal(apsim_tree_node_count(f->t), before - 6);
 }
 
@@ -482,8 +491,10 @@ static void test_scale(void **state)
 {
 	struct apsim_tree *t;
 	struct apsim_node *devices, *bus_devices, *subsys, *drv, *card, *q, *cards[256];
-	struct collect c = { .stop_at = 2 };
-	struct apsim_obj_dummy { int x; } o = { 0 };
+	struct collect c = {.stop_at = 2};
+	struct apsim_obj_dummy {
+		int x;
+	} o = {0};
 	char name[16], buf[16];
 	unsigned i, a, d;
 
@@ -659,18 +670,18 @@ static void test_dump(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_paths_and_names, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lookup_through_links, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_readlink, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_readlink_ancestor_and_sibling, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_read_write_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_eloop, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_readdir_order_and_types, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_creation_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_remove_removes_links, setup, teardown),
-		cmocka_unit_test(test_scale),
-		cmocka_unit_test(test_big_dir_random_removal),
-		cmocka_unit_test_setup_teardown(test_dump, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_paths_and_names, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lookup_through_links, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_readlink, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_readlink_ancestor_and_sibling, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_read_write_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_eloop, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_readdir_order_and_types, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_creation_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_remove_removes_links, setup, teardown),
+	    cmocka_unit_test(test_scale),
+	    cmocka_unit_test(test_big_dir_random_removal),
+	    cmocka_unit_test_setup_teardown(test_dump, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("sysfs", tests, NULL, NULL);
 }

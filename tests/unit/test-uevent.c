@@ -29,13 +29,14 @@ static char *render(int (*fn)(const struct apsim_uevent *, FILE *), const struct
 
 static void test_action_names(void **state)
 {
-	static const char *const names[] = { "add", "remove", "change", "bind", "unbind" };
+	static const char *const names[] = {"add", "remove", "change", "bind", "unbind"};
 	enum apsim_uevent_action a;
 	unsigned i;
 
 	(void) state;
 	for (i = 0; i < 5; i++) {
-		assert_string_equal(apsim_uevent_action_name((enum apsim_uevent_action) i), names[i]);
+		assert_string_equal(apsim_uevent_action_name((enum apsim_uevent_action) i),
+				    names[i]);
 		assert_int_equal(apsim_uevent_action_from_name(names[i], &a), 0);
 		assert_int_equal(a, i);
 	}
@@ -48,8 +49,8 @@ static void test_emit_env_order_and_print(void **state)
 {
 	struct apsim_uevent_log *log;
 	const struct apsim_uevent *ev;
-	const char *const dev_vars[] = { "DEV_TYPE=000D", "MODALIAS=ap:t0D", "MODE=cca", NULL };
-	const char *const extra[] = { "APMASK=0xff00\n", NULL };
+	const char *const dev_vars[] = {"DEV_TYPE=000D", "MODALIAS=ap:t0D", "MODE=cca", NULL};
+	const char *const extra[] = {"APMASK=0xff00\n", NULL};
 	char *s;
 	int r;
 
@@ -58,9 +59,11 @@ static void test_emit_env_order_and_print(void **state)
 	assert_int_equal(apsim_uevent_log_count(log), 0);
 	assert_null(apsim_uevent_log_get(log, 0));
 	assert_int_equal(apsim_uevent_emit(log, 12345678, APSIM_UEVENT_ADD, "/devices/ap/card04",
-					   "ap", NULL, dev_vars), 0);
-	assert_int_equal(apsim_uevent_emit(log, 2000001, APSIM_UEVENT_CHANGE, "/devices/ap", "ap",
-					   extra, NULL), 0);
+					   "ap", NULL, dev_vars),
+			 0);
+	assert_int_equal(
+	    apsim_uevent_emit(log, 2000001, APSIM_UEVENT_CHANGE, "/devices/ap", "ap", extra, NULL),
+	    0);
 	assert_int_equal(apsim_uevent_log_count(log), 2);
 
 	ev = apsim_uevent_log_get(log, 0);
@@ -81,25 +84,23 @@ static void test_emit_env_order_and_print(void **state)
 
 	s = render(apsim_uevent_print, ev, &r);
 	assert_int_equal(r, 0);
-	assert_string_equal(s,
-			    "KERNEL[12.345678] add      /devices/ap/card04 (ap)\n"
-			    "ACTION=add\n"
-			    "DEVPATH=/devices/ap/card04\n"
-			    "SUBSYSTEM=ap\n"
-			    "DEV_TYPE=000D\n"
-			    "MODALIAS=ap:t0D\n"
-			    "MODE=cca\n"
-			    "SEQNUM=1\n"
-			    "\n");
+	assert_string_equal(s, "KERNEL[12.345678] add      /devices/ap/card04 (ap)\n"
+			       "ACTION=add\n"
+			       "DEVPATH=/devices/ap/card04\n"
+			       "SUBSYSTEM=ap\n"
+			       "DEV_TYPE=000D\n"
+			       "MODALIAS=ap:t0D\n"
+			       "MODE=cca\n"
+			       "SEQNUM=1\n"
+			       "\n");
 	free(s);
 	s = render(apsim_uevent_print_json, ev, &r);
 	assert_int_equal(r, 0);
-	assert_string_equal(s,
-			    "{\"seqnum\":1,\"usec\":12345678,\"action\":\"add\","
-			    "\"devpath\":\"/devices/ap/card04\",\"subsystem\":\"ap\","
-			    "\"env\":{\"ACTION\":\"add\",\"DEVPATH\":\"/devices/ap/card04\","
-			    "\"SUBSYSTEM\":\"ap\",\"DEV_TYPE\":\"000D\",\"MODALIAS\":\"ap:t0D\","
-			    "\"MODE\":\"cca\",\"SEQNUM\":\"1\"}}\n");
+	assert_string_equal(s, "{\"seqnum\":1,\"usec\":12345678,\"action\":\"add\","
+			       "\"devpath\":\"/devices/ap/card04\",\"subsystem\":\"ap\","
+			       "\"env\":{\"ACTION\":\"add\",\"DEVPATH\":\"/devices/ap/card04\","
+			       "\"SUBSYSTEM\":\"ap\",\"DEV_TYPE\":\"000D\",\"MODALIAS\":\"ap:t0D\","
+			       "\"MODE\":\"cca\",\"SEQNUM\":\"1\"}}\n");
 	free(s);
 
 	/* spec 2.5: the APMASK value ends with a newline, printed as is */
@@ -107,14 +108,13 @@ static void test_emit_env_order_and_print(void **state)
 	assert_int_equal(ev->seqnum, 2);
 	s = render(apsim_uevent_print, ev, &r);
 	assert_int_equal(r, 0);
-	assert_string_equal(s,
-			    "KERNEL[2.000001] change   /devices/ap (ap)\n"
-			    "ACTION=change\n"
-			    "DEVPATH=/devices/ap\n"
-			    "SUBSYSTEM=ap\n"
-			    "APMASK=0xff00\n\n"
-			    "SEQNUM=2\n"
-			    "\n");
+	assert_string_equal(s, "KERNEL[2.000001] change   /devices/ap (ap)\n"
+			       "ACTION=change\n"
+			       "DEVPATH=/devices/ap\n"
+			       "SUBSYSTEM=ap\n"
+			       "APMASK=0xff00\n\n"
+			       "SEQNUM=2\n"
+			       "\n");
 	free(s);
 	s = render(apsim_uevent_print_json, ev, &r);
 	assert_int_equal(r, 0);
@@ -130,24 +130,24 @@ static void test_emit_env_order_and_print(void **state)
 static void test_unbind_padding(void **state)
 {
 	struct apsim_uevent_log *log;
-	const char *const vars[] = { "DRIVER=vfio_ap", NULL };
+	const char *const vars[] = {"DRIVER=vfio_ap", NULL};
 	char *s;
 	int r;
 
 	(void) state;
 	assert_int_equal(apsim_uevent_log_new(&log), 0);
-	assert_int_equal(apsim_uevent_emit(log, 0, APSIM_UEVENT_UNBIND, "/devices/ap/card04/04.0020",
-					   "ap", NULL, vars), 0);
+	assert_int_equal(apsim_uevent_emit(log, 0, APSIM_UEVENT_UNBIND,
+					   "/devices/ap/card04/04.0020", "ap", NULL, vars),
+			 0);
 	s = render(apsim_uevent_print, apsim_uevent_log_get(log, 0), &r);
 	assert_int_equal(r, 0);
-	assert_string_equal(s,
-			    "KERNEL[0.000000] unbind   /devices/ap/card04/04.0020 (ap)\n"
-			    "ACTION=unbind\n"
-			    "DEVPATH=/devices/ap/card04/04.0020\n"
-			    "SUBSYSTEM=ap\n"
-			    "DRIVER=vfio_ap\n"
-			    "SEQNUM=1\n"
-			    "\n");
+	assert_string_equal(s, "KERNEL[0.000000] unbind   /devices/ap/card04/04.0020 (ap)\n"
+			       "ACTION=unbind\n"
+			       "DEVPATH=/devices/ap/card04/04.0020\n"
+			       "SUBSYSTEM=ap\n"
+			       "DRIVER=vfio_ap\n"
+			       "SEQNUM=1\n"
+			       "\n");
 	free(s);
 	apsim_uevent_log_free(log);
 }
@@ -177,7 +177,7 @@ static void listener(const struct apsim_uevent *ev, void *ctx)
 static void test_listeners_and_seqnums(void **state)
 {
 	struct apsim_uevent_log *log;
-	struct seen a = { 0 }, b = { 0 };
+	struct seen a = {0}, b = {0};
 	int ida, idb, i;
 
 	(void) state;
@@ -195,8 +195,9 @@ static void test_listeners_and_seqnums(void **state)
 		char p[32];
 
 		snprintf(p, sizeof(p), "/devices/ap/card%02x", i);
-		assert_int_equal(apsim_uevent_emit(log, (uint64_t) i, APSIM_UEVENT_REMOVE, p, "ap",
-						   NULL, NULL), 0);
+		assert_int_equal(
+		    apsim_uevent_emit(log, (uint64_t) i, APSIM_UEVENT_REMOVE, p, "ap", NULL, NULL),
+		    0);
 	}
 	/* a saw all three, after each was appended; b removed itself after the first */
 	assert_int_equal(a.n, 3);
@@ -211,8 +212,9 @@ static void test_listeners_and_seqnums(void **state)
 	apsim_uevent_log_remove_listener(log, ida);
 	apsim_uevent_log_remove_listener(log, 99);
 	b.remove_self = 0;
-	assert_int_equal(apsim_uevent_emit(log, 9, APSIM_UEVENT_BIND, "/devices/ap/card00", "ap",
-					   NULL, NULL), 0);
+	assert_int_equal(
+	    apsim_uevent_emit(log, 9, APSIM_UEVENT_BIND, "/devices/ap/card00", "ap", NULL, NULL),
+	    0);
 	assert_int_equal(a.n, 3);
 	assert_int_equal(b.n, 2);
 	assert_int_equal(b.seqnums[1], 4);
@@ -260,13 +262,14 @@ static void test_cap_drops_oldest_half(void **state)
 	assert_int_equal(apsim_uevent_log_set_cap(log, 1), -EINVAL);
 	assert_int_equal(apsim_uevent_log_set_cap(log, 100), 0);
 	for (i = 0; i < 100; i++)
-		assert_int_equal(apsim_uevent_emit(log, i, APSIM_UEVENT_CHANGE, "/devices/ap", "ap",
-						   NULL, NULL), 0);
+		assert_int_equal(
+		    apsim_uevent_emit(log, i, APSIM_UEVENT_CHANGE, "/devices/ap", "ap", NULL, NULL),
+		    0);
 	assert_int_equal(apsim_uevent_log_count(log), 100);
 	assert_int_equal(apsim_uevent_log_get(log, 0)->seqnum, 1);
 	/* the 101st drops events 1..50 */
-	assert_int_equal(apsim_uevent_emit(log, 100, APSIM_UEVENT_CHANGE, "/devices/ap", "ap", NULL,
-					   NULL), 0);
+	assert_int_equal(
+	    apsim_uevent_emit(log, 100, APSIM_UEVENT_CHANGE, "/devices/ap", "ap", NULL, NULL), 0);
 	assert_int_equal(apsim_uevent_log_count(log), 51);
 	assert_int_equal(apsim_uevent_log_get(log, 0)->seqnum, 51);
 	assert_int_equal(apsim_uevent_log_get(log, 50)->seqnum, 101);
@@ -278,12 +281,9 @@ static void test_cap_drops_oldest_half(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_action_names),
-		cmocka_unit_test(test_emit_env_order_and_print),
-		cmocka_unit_test(test_unbind_padding),
-		cmocka_unit_test(test_listeners_and_seqnums),
-		cmocka_unit_test(test_too_many_env),
-		cmocka_unit_test(test_cap_drops_oldest_half),
+	    cmocka_unit_test(test_action_names),   cmocka_unit_test(test_emit_env_order_and_print),
+	    cmocka_unit_test(test_unbind_padding), cmocka_unit_test(test_listeners_and_seqnums),
+	    cmocka_unit_test(test_too_many_env),   cmocka_unit_test(test_cap_drops_oldest_half),
 	};
 	return cmocka_run_group_tests_name("uevent", tests, NULL, NULL);
 }
