@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "apsim/bus.h"
+#include "apsim/clock.h"
 #include "apsim/uevent.h"
 #include "macro-internal.h"
 
@@ -38,6 +39,7 @@ struct apsim_device {
 	struct apsim_node *node;         /* its directory under devices/ap */
 	struct apsim_driver *driver;     /* NULL = unbound */
 	void *drvdata;
+	uint64_t bind_seq;               /* order of binding (driver_detach unbinds newest first) */
 };
 
 /* kernel struct ap_card */
@@ -67,6 +69,68 @@ struct apsim_queue {
 	uint64_t total_request_count;
 	int requestq_count;
 	int pendingq_count;
+};
+
+/* kernel enum ap_sm_wait: what the queue state machine asks for next (min wins) */
+enum apsim_sm_wait {
+	APSIM_SM_WAIT_AGAIN,
+	APSIM_SM_WAIT_HIGH_TIMEOUT,
+	APSIM_SM_WAIT_LOW_TIMEOUT,
+	APSIM_SM_WAIT_INTERRUPT,
+	APSIM_SM_WAIT_NONE,
+};
+
+#define APSIM_AP_DEFAULT_MAX_MSG_SIZE (12 * 1024)
+#define APSIM_POLL_LOW_TIMEOUT_NS 40000000ull        /* 25 Hz, kernel poll_low_timeout */
+
+/*
+ * The bus itself (kernel: the statics of ap_bus.c). Private to bus.c and bus-attrs.c; other
+ * modules use the functions below.
+ */
+struct apsim_bus {
+	char *name;
+	const struct apsim_ap_ops *ops;
+	void *ops_ctx;
+	struct apsim_tree *tree;
+	struct apsim_uevent_log *uevents;
+	struct apsim_clock *clock;
+
+	struct apsim_node *bus_dir;          /* bus/ap */
+	struct apsim_node *bus_devices_dir;  /* bus/ap/devices */
+	struct apsim_node *bus_drivers_dir;  /* bus/ap/drivers */
+	struct apsim_node *root_dir;         /* devices/ap */
+
+	struct apsim_qci qci;                /* ap_qci_info; flags == 0: QCI not supported */
+	struct apsim_qci qci_old;            /* ap_qci_info_old */
+	int max_adapter_id;
+	int max_domain_id;
+	struct apsim_mask apm;               /* ap_perms.apm */
+	struct apsim_mask aqm;               /* ap_perms.aqm */
+	int domain_index;                    /* ap_domain_index */
+	int config_time;                     /* seconds */
+	unsigned long poll_timeout;          /* poll_high_timeout, ns */
+	bool poll_thread;
+	bool irq_flag;                       /* ap_interrupts */
+	bool drivers_autoprobe;
+	unsigned max_msg_size;               /* ap_max_msg_size */
+
+	uint64_t scan_count;
+	bool in_scan;
+	bool dying;                          /* apsim_bus_free: no more uevents */
+	bool bindings_done;                  /* ap_apqn_bindings_complete completed */
+	uint64_t bindings_complete_count;
+	uint64_t bind_seq;
+	unsigned defer_rescan;               /* force rescans are postponed while > 0 */
+	bool rescan_pending;
+
+	struct apsim_timer scan_timer;       /* ap_scan_bus_timer */
+	struct apsim_timer poll_timer;       /* ap_poll_timer (the tasklet) */
+
+	struct apsim_driver *drivers;        /* registration order */
+	struct apsim_card *cards[APSIM_MASK_BITS];
+	struct apsim_queue **queues;         /* 65536, indexed by qid */
+	unsigned n_queues;
+	unsigned n_bound_queues;
 };
 
 #define to_apsim_card(d) container_of((d), struct apsim_card, dev)
@@ -99,6 +163,46 @@ void apsim__bus_device_reprobe(struct apsim_device *dev);
 void apsim__bus_queue_init_state(struct apsim_queue *q);
 /* True while a scan runs (recursion guard of force rescan). */
 bool apsim__bus_in_scan(const struct apsim_bus *bus);
+
+/* --- bus.c, used by bus-attrs.c --- */
+
+/* ap_send_config_uevent / ap_send_online_uevent: CHANGE with CONFIG=%d / ONLINE=%d */
+void apsim__bus_send_config_uevent(struct apsim_device *dev, bool cfg);
+void apsim__bus_send_online_uevent(struct apsim_device *dev, bool online);
+/* The apmask/aqmask store of spec 4.3 on the first len bytes of str; 0 or -errno. */
+int apsim__bus_mask_store(struct apsim_bus *bus, bool adapters, const char *str);
+/* Card 'config' store after parsing (spec 2.3): SCLP, config, CONFIG= uevent. */
+int apsim__bus_card_config(struct apsim_card *ac, bool cfg);
+/* Re-arm the rescan timer to now + config_time. */
+void apsim__bus_rearm_scan_timer(struct apsim_bus *bus);
+/* The queue state machine (kernel ap_sm_event / ap_wait). */
+enum apsim_sm_wait apsim__bus_sm_event(struct apsim_queue *q);
+void apsim__bus_wait(struct apsim_bus *bus, enum apsim_sm_wait wait);
+/* A device by its sysfs name ("card04", "04.0020", one trailing '\n' ignored), or NULL. */
+struct apsim_device *apsim__bus_find_device_by_name(struct apsim_bus *bus, const char *name);
+/* ap_bus_match() (spec 3.7) */
+bool apsim__bus_match(const struct apsim_driver *drv, const struct apsim_device *dev);
+/* Driver core: bind_store / unbind_store / drivers_probe_store, returning 0 or -errno. */
+int apsim__bus_driver_attach(struct apsim_driver *drv, struct apsim_device *dev);
+void apsim__bus_device_release_driver(struct apsim_device *dev);
+/* device_attach(): 1 bound, 0 no driver took it. */
+int apsim__bus_device_attach(struct apsim_device *dev);
+/* kobject_synth_uevent() for a device (dev), the root device (dev NULL, root true) or any
+ * other kobject by devpath/subsystem; returns 0 or -EINVAL. */
+int apsim__bus_synth_uevent(struct apsim_bus *bus, struct apsim_device *dev, const char *devpath,
+			    const char *subsystem, const char *buf, size_t len);
+/* The device's uevent variables, one "KEY=VALUE\n" each, into buf (uevent attribute). */
+int apsim__bus_device_uevent_vars(const struct apsim_device *dev, char *buf, size_t len);
+/* card hwinfo mode bits: 'A', 'C', 'P' or 0 (spec 1.5 priority A > D > X) */
+char apsim__bus_card_mode(const struct apsim_card *ac);
+
+/* --- bus-attrs.c: the attribute tables (obj = struct apsim_bus / apsim_device / driver) --- */
+extern const struct apsim_attr apsim__bus_attrs[];
+extern const struct apsim_attr apsim__bus_core_attrs[];   /* uevent, drivers_autoprobe, drivers_probe */
+extern const struct apsim_attr apsim__root_attrs[];       /* devices/ap: uevent */
+extern const struct apsim_attr apsim__card_attrs[];
+extern const struct apsim_attr apsim__queue_attrs[];
+extern const struct apsim_attr apsim__driver_attrs[];     /* bind, uevent, unbind */
 
 /* zcrypt.c: registers cex4card and cex4queue on the bus (spec 5.3); free unregisters. */
 struct apsim_zcrypt;

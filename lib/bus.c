@@ -1,0 +1,1727 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Linux AP bus (spec 2-5): the bus and its root device, card and queue devices, the
+ * driver core's binding rules as the AP bus uses them, the bus scan with the config-change
+ * notification, apmask/aqmask, bindings-complete, uevents, and the queue state machine as
+ * far as a simulator without crypto requests needs it (reset, interrupt enablement).
+ *
+ * The machine is only seen through the instruction ops (cfg->ops), as the kernel only sees
+ * PQAP. The bus is not locked: the caller holds the simulator lock (spec 7: the scan
+ * "mutex" is the in_scan flag, which also gives the recursion rule of spec 3.1 item 4).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apsim/clock.h"
+#include "apsim/sysfs.h"
+#include "apsim/uevent.h"
+#include "bus-internal.h"
+#include "kstrto-internal.h"
+
+#define NR_QIDS (APSIM_MASK_BITS * APSIM_MASK_BITS)
+
+static void queue_unregister(struct apsim_queue *aq);
+
+/* ------------------------------------------------------------------------------------- */
+/* small helpers                                                                          */
+
+static uint64_t now_usec(const struct apsim_bus *bus)
+{
+	return bus->clock ? apsim_clock_now(bus->clock) / 1000 : 0;
+}
+
+static uint32_t hw_fac(uint64_t hw)
+{
+	return APSIM_HWINFO_FAC(hw);
+}
+
+static struct apsim_card *dev_card(const struct apsim_device *dev)
+{
+	if (dev->is_card)
+		return to_apsim_card((struct apsim_device *) dev);
+	return to_apsim_queue((struct apsim_device *) dev)->card;
+}
+
+char apsim__bus_card_mode(const struct apsim_card *ac)
+{
+	uint32_t fac = hw_fac(ac->hwinfo);
+
+	/* spec 1.5: accel if A, else CCA if D, else EP11 if X */
+	if (fac & APSIM_FAC_ACCEL)
+		return 'A';
+	if (fac & APSIM_FAC_CCA)
+		return 'C';
+	if (fac & APSIM_FAC_EP11)
+		return 'P';
+	return 0;
+}
+
+/* kernel ap_test_config_card_id / ap_test_config_usage_domain */
+static bool config_card_id(const struct apsim_bus *bus, unsigned id)
+{
+	if ((int) id > bus->max_adapter_id)
+		return false;
+	if (bus->qci.flags)
+		return apsim_mask_test(&bus->qci.apm, id);
+	return true;
+}
+
+static bool config_usage_domain(const struct apsim_bus *bus, unsigned dom)
+{
+	if ((int) dom > bus->max_domain_id)
+		return false;
+	if (bus->qci.flags)
+		return apsim_mask_test(&bus->qci.aqm, dom);
+	return true;
+}
+
+bool apsim_bus_apqn_reserved(const struct apsim_bus *bus, unsigned apid, unsigned apqi)
+{
+	if (!bus)
+		return false;
+	return apsim_mask_test(&bus->apm, apid) && apsim_mask_test(&bus->aqm, apqi);
+}
+
+bool apsim_bus_matrix_reserved(const struct apsim_bus *bus, const struct apsim_mask *apm,
+			       const struct apsim_mask *aqm)
+{
+	if (!bus || !apm || !aqm)
+		return false;
+	/* ap_apqn_in_matrix_owned_by_def_drv: some a in apm & apmask and q in aqm & aqmask */
+	return apsim_mask_intersects(apm, &bus->apm) && apsim_mask_intersects(aqm, &bus->aqm);
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* the instructions                                                                       */
+
+static void status_not_avail(struct apsim_qstatus *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->response_code = APSIM_RC_Q_NOT_AVAIL;
+}
+
+void apsim__bus_tapq(struct apsim_bus *bus, unsigned qid, bool tbit, struct apsim_qstatus *ret_status,
+		     uint64_t *ret_hwinfo)
+{
+	uint64_t hw = 0;
+
+	if (bus->ops->tapq)
+		bus->ops->tapq(bus->ops_ctx, qid, tbit, ret_status, &hw);
+	else
+		status_not_avail(ret_status);
+	if (ret_hwinfo)
+		*ret_hwinfo = hw;
+}
+
+void apsim__bus_zapq(struct apsim_bus *bus, unsigned qid, struct apsim_qstatus *ret_status)
+{
+	if (bus->ops->zapq)
+		bus->ops->zapq(bus->ops_ctx, qid, ret_status);
+	else
+		status_not_avail(ret_status);
+}
+
+void apsim__bus_rapq(struct apsim_bus *bus, unsigned qid, struct apsim_qstatus *ret_status)
+{
+	if (bus->ops->rapq)
+		bus->ops->rapq(bus->ops_ctx, qid, ret_status);
+	else
+		status_not_avail(ret_status);
+}
+
+static void bus_aqic(struct apsim_bus *bus, unsigned qid, bool enable, struct apsim_qstatus *st)
+{
+	if (bus->ops->aqic)
+		bus->ops->aqic(bus->ops_ctx, qid, enable, st);
+	else
+		status_not_avail(st);
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* uevents (spec 2.5)                                                                     */
+
+struct dev_vars {
+	char devtype[24];
+	char driver[160];
+	char dev_type[24];
+	char modalias[24];
+	char mode[16];
+	const char *v[6];
+};
+
+/* dev_uevent(): DEVTYPE, DRIVER if bound, then the bus's ap_uevent() variables */
+static void get_dev_vars(const struct apsim_device *dev, struct dev_vars *dv)
+{
+	const struct apsim_card *ac = dev_card(dev);
+	unsigned n = 0;
+	char mode = apsim__bus_card_mode(ac);
+
+	snprintf(dv->devtype, sizeof(dv->devtype), "DEVTYPE=%s", dev->is_card ? "ap_card" : "ap_queue");
+	dv->v[n++] = dv->devtype;
+	if (dev->driver) {
+		snprintf(dv->driver, sizeof(dv->driver), "DRIVER=%s", dev->driver->name);
+		dv->v[n++] = dv->driver;
+	}
+	if (dev->is_card) {
+		snprintf(dv->dev_type, sizeof(dv->dev_type), "DEV_TYPE=%04X", (unsigned) dev->device_type);
+		dv->v[n++] = dv->dev_type;
+		snprintf(dv->modalias, sizeof(dv->modalias), "MODALIAS=ap:t%02X", (unsigned) dev->device_type);
+		dv->v[n++] = dv->modalias;
+	}
+	if (mode) {
+		snprintf(dv->mode, sizeof(dv->mode), "MODE=%s",
+			 mode == 'A' ? "accel" : mode == 'C' ? "cca" : "ep11");
+		dv->v[n++] = dv->mode;
+	}
+	dv->v[n] = NULL;
+}
+
+int apsim__bus_device_uevent_vars(const struct apsim_device *dev, char *buf, size_t len)
+{
+	struct dev_vars dv;
+	size_t off = 0;
+
+	get_dev_vars(dev, &dv);
+	for (unsigned i = 0; dv.v[i]; i++) {
+		int n = snprintf(buf + off, off < len ? len - off : 0, "%s\n", dv.v[i]);
+
+		if (n < 0)
+			return -EIO;
+		off += (size_t) n;
+	}
+	return off < len ? (int) off : (int) (len ? len - 1 : 0);
+}
+
+int apsim__bus_device_uevent(struct apsim_device *dev, enum apsim_uevent_action action,
+			     const char *const *env_extra)
+{
+	struct apsim_bus *bus = dev->bus;
+	struct dev_vars dv;
+	char path[256];
+	int r;
+
+	if (!bus->uevents || bus->dying)
+		return 0;
+	r = apsim_node_path(dev->node, path, sizeof(path));
+	if (r < 0)
+		return r;
+	get_dev_vars(dev, &dv);
+	return apsim_uevent_emit(bus->uevents, now_usec(bus), action, path, "ap", env_extra, dv.v);
+}
+
+int apsim__bus_root_uevent(struct apsim_bus *bus, const char *const *env_extra)
+{
+	if (!bus->uevents || bus->dying)
+		return 0;
+	/* ap_uevent: "Uevents from ap bus core don't need extensions to the env" */
+	return apsim_uevent_emit(bus->uevents, now_usec(bus), APSIM_UEVENT_CHANGE, "/devices/ap", "ap",
+				 env_extra, NULL);
+}
+
+void apsim__bus_send_config_uevent(struct apsim_device *dev, bool cfg)
+{
+	const char *env[] = { cfg ? "CONFIG=1" : "CONFIG=0", NULL };
+
+	(void) apsim__bus_device_uevent(dev, APSIM_UEVENT_CHANGE, env);
+}
+
+void apsim__bus_send_online_uevent(struct apsim_device *dev, bool online)
+{
+	const char *env[] = { online ? "ONLINE=1" : "ONLINE=0", NULL };
+
+	(void) apsim__bus_device_uevent(dev, APSIM_UEVENT_CHANGE, env);
+}
+
+static bool uuid_valid(const char *s)
+{
+	for (unsigned i = 0; i < 36; i++) {
+		char c = s[i];
+
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (c != '-')
+				return false;
+		} else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool is_alnum(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* action_arg_word_end(): alnum run up to delim (or the end); NULL if empty or not alnum */
+static const char *word_end(const char *p, const char *end, char delim)
+{
+	const char *start = p;
+
+	while (p <= end && *p != delim)
+		if (!is_alnum(*p++))
+			return NULL;
+	return p == start ? NULL : p;
+}
+
+#define SYNTH_MAX_ENV 16
+#define SYNTH_ENV_LEN 256
+
+static const char *const synth_actions[] = {
+	"add", "remove", "change", "move", "online", "offline", "bind", "unbind",
+};
+
+/*
+ * kobject_synth_uevent(): "<action>[ <uuid>[ KEY=VALUE]...]" with one optional trailing
+ * '\n'. Without arguments the event carries SYNTH_UUID=0, else SYNTH_UUID=<uuid> and
+ * SYNTH_ARG_KEY=VALUE. move/online/offline are valid kernel actions the uevent log cannot
+ * represent (uevent.h has no such action): they are accepted and dropped.
+ */
+int apsim__bus_synth_uevent(struct apsim_bus *bus, struct apsim_device *dev, const char *devpath,
+			    const char *subsystem, const char *buf, size_t len)
+{
+	static const enum apsim_uevent_action map[] = {
+		APSIM_UEVENT_ADD, APSIM_UEVENT_REMOVE, APSIM_UEVENT_CHANGE, _APSIM_UEVENT_MAX,
+		_APSIM_UEVENT_MAX, _APSIM_UEVENT_MAX, APSIM_UEVENT_BIND, APSIM_UEVENT_UNBIND,
+	};
+	char store[SYNTH_MAX_ENV][SYNTH_ENV_LEN];
+	const char *env[SYNTH_MAX_ENV + 1];
+	size_t count = strnlen(buf, len), first, n_env = 0;
+	const char *args, *sp;
+	unsigned action;
+	char path[256];
+
+	if (count && buf[count - 1] == '\n')
+		count--;
+	if (!count)
+		return -EINVAL;
+	sp = memchr(buf, ' ', count);
+	first = sp ? (size_t) (sp - buf) : count;
+	for (action = 0; action < ARRAY_SIZE(synth_actions); action++)
+		if (strlen(synth_actions[action]) == first && memcmp(synth_actions[action], buf, first) == 0)
+			break;
+	if (action == ARRAY_SIZE(synth_actions))
+		return -EINVAL;
+
+	if (!sp) {
+		snprintf(store[n_env], SYNTH_ENV_LEN, "SYNTH_UUID=0");
+		n_env++;
+	} else {
+		/* kobject_action_args() on the rest, which may end in its own '\n' */
+		size_t alen = strnlen(buf, len) - (size_t) (sp + 1 - buf);
+		const char *end, *next, *key;
+
+		args = sp + 1;
+		if (alen && args[alen - 1] == '\n')
+			alen--;
+		if (!alen || alen < 36 || !uuid_valid(args))
+			return -EINVAL;
+		snprintf(store[n_env++], SYNTH_ENV_LEN, "SYNTH_UUID=%.36s", args);
+		next = args + 36;
+		end = args + alen - 1;
+		while (next <= end) {
+			const char *val;
+			size_t klen;
+
+			if (*next != ' ')
+				return -EINVAL;
+			key = ++next;
+			if (key > end)
+				return -EINVAL;
+			next = word_end(key, end, '=');
+			if (!next || next > end || *next != '=')
+				return -EINVAL;
+			klen = (size_t) (next - key);
+			if (++next > end)
+				return -EINVAL;
+			val = next;
+			next = word_end(val, end, ' ');
+			if (!next)
+				return -EINVAL;
+			if (n_env >= SYNTH_MAX_ENV)
+				return -ENOMEM;   /* add_uevent_var: too many keys */
+			if (snprintf(store[n_env], SYNTH_ENV_LEN, "SYNTH_ARG_%.*s=%.*s", (int) klen, key,
+				     (int) (next - val), val) >= SYNTH_ENV_LEN)
+				return -ENOMEM;   /* add_uevent_var: buffer too small */
+			n_env++;
+		}
+	}
+	for (size_t i = 0; i < n_env; i++)
+		env[i] = store[i];
+	env[n_env] = NULL;
+
+	if (map[action] == _APSIM_UEVENT_MAX || !bus->uevents || bus->dying)
+		return 0;
+	if (dev) {
+		struct dev_vars dv;
+		int r = apsim_node_path(dev->node, path, sizeof(path));
+
+		if (r < 0)
+			return r;
+		get_dev_vars(dev, &dv);
+		return apsim_uevent_emit(bus->uevents, now_usec(bus), map[action], path, "ap", env, dv.v);
+	}
+	return apsim_uevent_emit(bus->uevents, now_usec(bus), map[action], devpath, subsystem, env, NULL);
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* the queue state machine (kernel ap_queue.c, without requests)                          */
+
+/* ap_queue_enable_irq() */
+static int queue_enable_irq(struct apsim_queue *aq)
+{
+	struct apsim_qstatus st;
+
+	bus_aqic(aq->dev.bus, aq->qid, true, &st);
+	if (st.async)
+		return -EPERM;
+	switch (st.response_code) {
+	case APSIM_RC_NORMAL:
+	case APSIM_RC_OTHERWISE_CHANGED:
+		return 0;
+	case APSIM_RC_Q_NOT_AVAIL:
+	case APSIM_RC_DECONFIGURED:
+	case APSIM_RC_CHECKSTOPPED:
+	case APSIM_RC_INVALID_ADDRESS:
+		return -EOPNOTSUPP;
+	default:
+		return -EBUSY;
+	}
+}
+
+static enum apsim_sm_wait queue_error(struct apsim_queue *aq, unsigned rc)
+{
+	aq->dev_state = APSIM_DEV_ERROR;
+	aq->last_err_rc = rc;
+	apsim_dbg("ap: RC 0x%02x on %s -> ERROR\n", rc, aq->dev.name);
+	return APSIM_SM_WAIT_NONE;
+}
+
+/* ap_sm_reset(): RAPQ */
+static enum apsim_sm_wait sm_reset(struct apsim_queue *aq)
+{
+	struct apsim_qstatus st;
+
+	apsim__bus_rapq(aq->dev.bus, aq->qid, &st);
+	if (st.async)
+		return APSIM_SM_WAIT_NONE;
+	switch (st.response_code) {
+	case APSIM_RC_NORMAL:
+	case APSIM_RC_RESET_IN_PROGRESS:
+		aq->sm_state = APSIM_SM_RESET_WAIT;
+		return APSIM_SM_WAIT_LOW_TIMEOUT;
+	default:
+		return queue_error(aq, st.response_code);
+	}
+}
+
+/* ap_sm_reset_wait(): TAPQ until the reset is through, then enable interrupts */
+static enum apsim_sm_wait sm_reset_wait(struct apsim_queue *aq)
+{
+	struct apsim_bus *bus = aq->dev.bus;
+	struct apsim_qstatus st;
+	uint64_t hw;
+
+	apsim__bus_tapq(bus, aq->qid, true, &st, &hw);
+	switch (st.response_code) {
+	case APSIM_RC_NORMAL:
+		aq->se_bstate = APSIM_HWINFO_BS(hw);
+		if (bus->irq_flag && queue_enable_irq(aq) == 0)
+			aq->sm_state = APSIM_SM_SETIRQ_WAIT;
+		else
+			aq->sm_state = APSIM_SM_IDLE;
+		return APSIM_SM_WAIT_AGAIN;
+	case APSIM_RC_BUSY:
+	case APSIM_RC_RESET_IN_PROGRESS:
+		return APSIM_SM_WAIT_LOW_TIMEOUT;
+	default:
+		return queue_error(aq, st.response_code);
+	}
+}
+
+/* ap_sm_setirq_wait(): TAPQ until the interrupt registration shows */
+static enum apsim_sm_wait sm_setirq_wait(struct apsim_queue *aq)
+{
+	struct apsim_qstatus st;
+
+	apsim__bus_tapq(aq->dev.bus, aq->qid, false, &st, NULL);
+	if (st.irq_enabled)
+		aq->sm_state = APSIM_SM_IDLE;
+	switch (st.response_code) {
+	case APSIM_RC_NORMAL:
+	case 0x10:      /* NO_PENDING_REPLY */
+		return APSIM_SM_WAIT_LOW_TIMEOUT;
+	default:
+		return queue_error(aq, st.response_code);
+	}
+}
+
+/* ap_sm_event(aq, AP_SM_EVENT_POLL) */
+enum apsim_sm_wait apsim__bus_sm_event(struct apsim_queue *aq)
+{
+	if (!aq->config || aq->chkstop || aq->dev_state == APSIM_DEV_UNINITIATED)
+		return APSIM_SM_WAIT_NONE;
+	switch (aq->sm_state) {
+	case APSIM_SM_RESET_START:
+		return sm_reset(aq);
+	case APSIM_SM_RESET_WAIT:
+		return sm_reset_wait(aq);
+	case APSIM_SM_SETIRQ_WAIT:
+		return sm_setirq_wait(aq);
+	default:
+		/* IDLE / WORKING / QUEUE_FULL: no requests to send or receive here */
+		return APSIM_SM_WAIT_NONE;
+	}
+}
+
+static enum apsim_sm_wait sm_event_loop(struct apsim_queue *aq)
+{
+	enum apsim_sm_wait w;
+
+	while ((w = apsim__bus_sm_event(aq)) == APSIM_SM_WAIT_AGAIN)
+		;
+	return w;
+}
+
+/* ap_wait() */
+void apsim__bus_wait(struct apsim_bus *bus, enum apsim_sm_wait wait)
+{
+	switch (wait) {
+	case APSIM_SM_WAIT_AGAIN:
+	case APSIM_SM_WAIT_INTERRUPT:
+		if (bus->irq_flag)
+			break;
+		if (bus->poll_thread)
+			break;  /* the poll thread sleeps: nothing is pending without requests */
+		/* fall through */
+	case APSIM_SM_WAIT_LOW_TIMEOUT:
+	case APSIM_SM_WAIT_HIGH_TIMEOUT:
+		if (bus->clock && !bus->poll_timer.armed)
+			apsim_timer_arm(bus->clock, &bus->poll_timer,
+					wait == APSIM_SM_WAIT_LOW_TIMEOUT ? APSIM_POLL_LOW_TIMEOUT_NS :
+					(uint64_t) bus->poll_timeout);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ap_tasklet_fn(): poll every queue in the active set (the bound ones) */
+static void poll_timer_fn(struct apsim_timer *timer)
+{
+	struct apsim_bus *bus = container_of(timer, struct apsim_bus, poll_timer);
+	enum apsim_sm_wait wait = APSIM_SM_WAIT_NONE;
+
+	for (unsigned ap = 0; ap < APSIM_MASK_BITS; ap++) {
+		if (!bus->cards[ap])
+			continue;
+		for (unsigned dom = 0; dom < APSIM_MASK_BITS; dom++) {
+			struct apsim_queue *aq = bus->queues[APSIM_QID(ap, dom)];
+			enum apsim_sm_wait w;
+
+			if (!aq || !aq->dev.driver)
+				continue;
+			w = sm_event_loop(aq);
+			if (w < wait)
+				wait = w;
+		}
+	}
+	apsim__bus_wait(bus, wait);
+}
+
+/* _ap_queue_init_state() */
+void apsim__bus_queue_init_state(struct apsim_queue *aq)
+{
+	aq->dev_state = APSIM_DEV_OPERATING;
+	aq->sm_state = APSIM_SM_RESET_START;
+	aq->last_err_rc = 0;
+	apsim__bus_wait(aq->dev.bus, apsim__bus_sm_event(aq));
+}
+
+/* ap_flush_queue(): no requests are ever queued in the simulator */
+static void queue_flush(struct apsim_queue *aq)
+{
+	aq->requestq_count = 0;
+	aq->pendingq_count = 0;
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* the driver core as the AP bus uses it                                                  */
+
+/* ap_bus_match() (spec 3.7) */
+bool apsim__bus_match(const struct apsim_driver *drv, const struct apsim_device *dev)
+{
+	const struct apsim_device_id *id;
+
+	for (id = drv->ids; id && id->match_flags; id++) {
+		if (dev->is_card && (id->match_flags & APSIM_DEVICE_ID_MATCH_CARD_TYPE) &&
+		    id->dev_type == dev->device_type)
+			return true;
+		if (!dev->is_card && (id->match_flags & APSIM_DEVICE_ID_MATCH_QUEUE_TYPE) &&
+		    id->dev_type == dev->device_type)
+			return true;
+	}
+	return false;
+}
+
+/* ap_device_probe() (spec 5.2) */
+static int ap_device_probe(struct apsim_device *dev, struct apsim_driver *drv)
+{
+	struct apsim_bus *bus = dev->bus;
+
+	if (!dev->is_card) {
+		unsigned qid = to_apsim_queue(dev)->qid;
+		bool devres = apsim_bus_apqn_reserved(bus, APSIM_QID_CARD(qid), APSIM_QID_QUEUE(qid));
+		bool drvres = (drv->flags & APSIM_DRIVER_FLAG_DEFAULT) != 0;
+
+		if (devres != drvres)
+			return -ENODEV;
+	}
+	/* re-arm the bindings complete completion (spec 3.6 (a)) */
+	bus->bindings_done = false;
+	return drv->probe ? drv->probe(dev) : -ENODEV;
+}
+
+static void driver_sysfs_remove(struct apsim_device *dev, struct apsim_driver *drv)
+{
+	struct apsim_tree *t = dev->bus->tree;
+
+	if (drv->node)
+		apsim_tree_remove_child(t, drv->node, dev->name);
+	apsim_tree_remove_child(t, dev->node, "driver");
+}
+
+/* really_probe(): 0 bound, else the probe's (or the links') -errno */
+static int really_probe(struct apsim_device *dev, struct apsim_driver *drv)
+{
+	struct apsim_bus *bus = dev->bus;
+	struct apsim_node *link;
+	int r;
+
+	dev->driver = drv;
+	/* driver_sysfs_add(): both links exist while the driver probes */
+	r = apsim_tree_symlink(bus->tree, drv->node, dev->name, dev->node, &link);
+	if (r < 0)
+		goto out_unset;
+	r = apsim_tree_symlink(bus->tree, dev->node, "driver", drv->node, &link);
+	if (r < 0)
+		goto out_remove_links;
+
+	r = ap_device_probe(dev, drv);
+	if (r) {
+		if (r > 0)
+			r = -EINVAL;
+		if (r != -ENODEV && r != -ENXIO)
+			apsim_dbg("%s: probe of %s failed with error %d\n", drv->name, dev->name, r);
+		goto out_remove_links;
+	}
+	if (drv->dev_attrs) {
+		r = apsim_tree_add_group(bus->tree, dev->node, drv->dev_attrs, dev);
+		if (r < 0) {
+			/* device_add_groups() failed: the driver is removed again */
+			if (drv->remove)
+				drv->remove(dev);
+			goto out_remove_links;
+		}
+	}
+	dev->bind_seq = ++bus->bind_seq;
+	if (!dev->is_card)
+		bus->n_bound_queues++;
+	/* driver_bound(): KOBJ_BIND carries DRIVER= */
+	(void) apsim__bus_device_uevent(dev, APSIM_UEVENT_BIND, NULL);
+	return 0;
+
+out_remove_links:
+	driver_sysfs_remove(dev, drv);
+out_unset:
+	dev->driver = NULL;
+	dev->drvdata = NULL;
+	return r;
+}
+
+/* __device_attach(): drivers in registration order, first that binds wins */
+int apsim__bus_device_attach(struct apsim_device *dev)
+{
+	struct apsim_driver *drv;
+
+	if (dev->driver)
+		return 1;
+	for (drv = dev->bus->drivers; drv; drv = drv->next) {
+		if (!apsim__bus_match(drv, dev))
+			continue;
+		/* any probe error lets the next driver try its luck (dd.c) */
+		if (really_probe(dev, drv) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* device_driver_attach() for bind_store: -EBUSY if bound, else the probe result */
+int apsim__bus_driver_attach(struct apsim_driver *drv, struct apsim_device *dev)
+{
+	if (dev->driver)
+		return -EBUSY;
+	return really_probe(dev, drv);
+}
+
+/* __device_release_driver() with the bus's ap_device_remove() (spec 3.5) */
+void apsim__bus_device_release_driver(struct apsim_device *dev)
+{
+	struct apsim_driver *drv = dev->driver;
+	struct apsim_bus *bus = dev->bus;
+
+	if (!drv)
+		return;
+	driver_sysfs_remove(dev, drv);
+	if (drv->dev_attrs)
+		(void) apsim_tree_remove_group(bus->tree, dev->node, drv->dev_attrs);
+	if (!dev->is_card) {
+		/* ap_queue_prepare_remove() */
+		struct apsim_queue *aq = to_apsim_queue(dev);
+
+		queue_flush(aq);
+		aq->dev_state = APSIM_DEV_SHUTDOWN;
+	}
+	if (drv->remove)
+		drv->remove(dev);
+	if (!dev->is_card) {
+		/* ap_queue_remove(): ZAPQ, which also clears the IRQ registration */
+		struct apsim_queue *aq = to_apsim_queue(dev);
+		struct apsim_qstatus st;
+
+		apsim__bus_zapq(bus, aq->qid, &st);
+		aq->dev_state = APSIM_DEV_UNINITIATED;
+		bus->n_bound_queues--;
+	}
+	dev->driver = NULL;
+	dev->drvdata = NULL;
+	/* KOBJ_UNBIND is sent after dev->driver is cleared: no DRIVER= */
+	(void) apsim__bus_device_uevent(dev, APSIM_UEVENT_UNBIND, NULL);
+}
+
+/* device_reprobe() */
+void apsim__bus_device_reprobe(struct apsim_device *dev)
+{
+	if (dev->driver)
+		apsim__bus_device_release_driver(dev);
+	(void) apsim__bus_device_attach(dev);
+}
+
+/* Calls fn for every device in bus order (each card, then its queues). */
+static void for_each_device(struct apsim_bus *bus, void (*fn)(struct apsim_device *dev, void *ctx),
+			    void *ctx)
+{
+	for (unsigned ap = 0; ap < APSIM_MASK_BITS; ap++) {
+		if (!bus->cards[ap])
+			continue;
+		fn(&bus->cards[ap]->dev, ctx);
+		for (unsigned dom = 0; dom < APSIM_MASK_BITS; dom++) {
+			struct apsim_queue *aq = bus->queues[APSIM_QID(ap, dom)];
+
+			if (aq)
+				fn(&aq->dev, ctx);
+		}
+	}
+}
+
+static void driver_attach_one(struct apsim_device *dev, void *ctx)
+{
+	struct apsim_driver *drv = ctx;
+
+	if (!dev->driver && apsim__bus_match(drv, dev))
+		(void) really_probe(dev, drv);
+}
+
+/* ap_check_bindings_complete() (spec 3.6) */
+static void check_bindings_complete(struct apsim_bus *bus)
+{
+	char count[48];
+	const char *env[] = { "BINDINGS=complete", count, NULL };
+
+	if (bus->scan_count < 1 || bus->n_bound_queues != bus->n_queues || bus->bindings_done)
+		return;
+	bus->bindings_done = true;
+	snprintf(count, sizeof(count), "COMPLETECOUNT=%llu",
+		 (unsigned long long) ++bus->bindings_complete_count);
+	(void) apsim__bus_root_uevent(bus, env);
+}
+
+int apsim_bus_driver_register(struct apsim_bus *bus, struct apsim_driver *drv)
+{
+	struct apsim_driver **pp;
+	struct apsim_node *node;
+	int r;
+
+	APSIM_CHECK_ARG(bus && drv && drv->name && !drv->bus);
+	/* driver_register(): a second driver of the same name is refused */
+	if (apsim_tree_child(bus->tree, bus->bus_drivers_dir, drv->name))
+		return -EBUSY;
+	r = apsim_tree_mkdir(bus->tree, bus->bus_drivers_dir, drv->name, &node);
+	if (r < 0)
+		return r;
+	r = apsim_tree_add_group(bus->tree, node, apsim__driver_attrs, drv);
+	if (r < 0) {
+		apsim_tree_remove(bus->tree, node);
+		return r;
+	}
+	drv->bus = bus;
+	drv->node = node;
+	drv->next = NULL;
+	for (pp = &bus->drivers; *pp; pp = &(*pp)->next)
+		;
+	*pp = drv;
+
+	if (bus->drivers_autoprobe)
+		for_each_device(bus, driver_attach_one, drv);
+	check_bindings_complete(bus);
+	return 0;
+}
+
+struct bound_list {
+	struct apsim_driver *drv;
+	struct apsim_device **devs;
+	size_t n;
+};
+
+static void collect_bound(struct apsim_device *dev, void *ctx)
+{
+	struct bound_list *bl = ctx;
+
+	if (dev->driver == bl->drv && bl->devs)
+		bl->devs[bl->n++] = dev;
+}
+
+static int cmp_bind_seq_desc(const void *a, const void *b)
+{
+	const struct apsim_device *da = *(const struct apsim_device *const *) a;
+	const struct apsim_device *db = *(const struct apsim_device *const *) b;
+
+	return da->bind_seq < db->bind_seq ? 1 : da->bind_seq > db->bind_seq ? -1 : 0;
+}
+
+/* driver_detach(): newest binding first */
+static void driver_detach(struct apsim_bus *bus, struct apsim_driver *drv)
+{
+	struct bound_list bl = { .drv = drv };
+
+	bl.devs = calloc((size_t) bus->n_queues + APSIM_MASK_BITS, sizeof(*bl.devs));
+	if (!bl.devs) {
+		/* out of memory: unbind in bus order instead */
+		for (unsigned ap = 0; ap < APSIM_MASK_BITS; ap++) {
+			for (unsigned dom = 0; dom < APSIM_MASK_BITS; dom++) {
+				struct apsim_queue *aq = bus->queues[APSIM_QID(ap, dom)];
+
+				if (aq && aq->dev.driver == drv)
+					apsim__bus_device_release_driver(&aq->dev);
+			}
+			if (bus->cards[ap] && bus->cards[ap]->dev.driver == drv)
+				apsim__bus_device_release_driver(&bus->cards[ap]->dev);
+		}
+		return;
+	}
+	for_each_device(bus, collect_bound, &bl);
+	qsort(bl.devs, bl.n, sizeof(*bl.devs), cmp_bind_seq_desc);
+	for (size_t i = 0; i < bl.n; i++)
+		if (bl.devs[i]->driver == drv)
+			apsim__bus_device_release_driver(bl.devs[i]);
+	free(bl.devs);
+}
+
+void apsim_bus_driver_unregister(struct apsim_driver *drv)
+{
+	struct apsim_bus *bus;
+	struct apsim_driver **pp;
+
+	if (!drv || !drv->bus)
+		return;
+	bus = drv->bus;
+	for (pp = &bus->drivers; *pp; pp = &(*pp)->next) {
+		if (*pp == drv) {
+			*pp = drv->next;
+			break;
+		}
+	}
+	driver_detach(bus, drv);
+	if (drv->node)
+		apsim_tree_remove(bus->tree, drv->node);
+	drv->node = NULL;
+	drv->next = NULL;
+	drv->bus = NULL;
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* devices                                                                                */
+
+static bool lower_xdigit(char c, unsigned *v)
+{
+	if (c >= '0' && c <= '9')
+		*v = (unsigned) (c - '0');
+	else if (c >= 'a' && c <= 'f')
+		*v = (unsigned) (c - 'a' + 10);
+	else
+		return false;
+	return true;
+}
+
+struct apsim_device *apsim__bus_find_device_by_name(struct apsim_bus *bus, const char *name)
+{
+	size_t n = strlen(name);
+	unsigned v[6];
+
+	/* bus_find_device_by_name() compares with sysfs_streq(): one trailing '\n' is fine */
+	if (n && name[n - 1] == '\n')
+		n--;
+	if (n == 6 && memcmp(name, "card", 4) == 0 && lower_xdigit(name[4], &v[0]) &&
+	    lower_xdigit(name[5], &v[1])) {
+		struct apsim_card *ac = bus->cards[v[0] * 16 + v[1]];
+
+		return ac ? &ac->dev : NULL;
+	}
+	if (n == 7 && name[2] == '.' && lower_xdigit(name[0], &v[0]) && lower_xdigit(name[1], &v[1]) &&
+	    lower_xdigit(name[3], &v[2]) && lower_xdigit(name[4], &v[3]) &&
+	    lower_xdigit(name[5], &v[4]) && lower_xdigit(name[6], &v[5])) {
+		unsigned dom = ((v[2] * 16 + v[3]) * 16 + v[4]) * 16 + v[5];
+		struct apsim_queue *aq;
+
+		if (dom >= APSIM_MASK_BITS)
+			return NULL;
+		aq = bus->queues[APSIM_QID(v[0] * 16 + v[1], dom)];
+		return aq ? &aq->dev : NULL;
+	}
+	return NULL;
+}
+
+/* device_add() + bus_probe_device(): dir, attributes, links, KOBJ_ADD, then probing */
+static int device_register(struct apsim_device *dev, struct apsim_node *parent,
+			   const struct apsim_attr *attrs)
+{
+	struct apsim_bus *bus = dev->bus;
+	struct apsim_node *link;
+	int r;
+
+	r = apsim_tree_mkdir(bus->tree, parent, dev->name, &dev->node);
+	if (r < 0)
+		return r;
+	r = apsim_tree_add_group(bus->tree, dev->node, attrs, dev);
+	if (r < 0)
+		goto out_rmdir;
+	r = apsim_tree_symlink(bus->tree, bus->bus_devices_dir, dev->name, dev->node, &link);
+	if (r < 0)
+		goto out_rmdir;
+	r = apsim_tree_symlink(bus->tree, dev->node, "subsystem", bus->bus_dir, &link);
+	if (r < 0)
+		goto out_unlink;
+
+	(void) apsim__bus_device_uevent(dev, APSIM_UEVENT_ADD, NULL);
+	if (bus->drivers_autoprobe)
+		(void) apsim__bus_device_attach(dev);
+	return 0;
+
+out_unlink:
+	apsim_tree_remove_child(bus->tree, bus->bus_devices_dir, dev->name);
+out_rmdir:
+	apsim_tree_remove(bus->tree, dev->node);
+	dev->node = NULL;
+	return r;
+}
+
+/* device_del(): unlink, release the driver (UNBIND), KOBJ_REMOVE, remove the dir */
+static void device_unregister(struct apsim_device *dev)
+{
+	struct apsim_bus *bus = dev->bus;
+
+	apsim_tree_remove_child(bus->tree, bus->bus_devices_dir, dev->name);
+	apsim_tree_remove_child(bus->tree, dev->node, "subsystem");
+	apsim__bus_device_release_driver(dev);
+	(void) apsim__bus_device_uevent(dev, APSIM_UEVENT_REMOVE, NULL);
+	apsim_tree_remove(bus->tree, dev->node);
+	dev->node = NULL;
+}
+
+static void queue_unregister(struct apsim_queue *aq)
+{
+	struct apsim_bus *bus = aq->dev.bus;
+
+	device_unregister(&aq->dev);
+	bus->queues[aq->qid] = NULL;
+	bus->n_queues--;
+	free(aq);
+}
+
+/* ap_scan_rm_card_dev_and_queue_devs(): the queues first, then the card */
+static void card_unregister(struct apsim_card *ac)
+{
+	struct apsim_bus *bus = ac->dev.bus;
+
+	for (unsigned dom = 0; dom < APSIM_MASK_BITS; dom++) {
+		struct apsim_queue *aq = bus->queues[APSIM_QID(ac->id, dom)];
+
+		if (aq)
+			queue_unregister(aq);
+	}
+	device_unregister(&ac->dev);
+	bus->cards[ac->id] = NULL;
+	free(ac);
+}
+
+/* ap_card_create() + registration (spec 3.3 step 7) */
+static struct apsim_card *card_create(struct apsim_bus *bus, unsigned id, uint64_t hwinfo,
+				      int comp_type, bool decfg, bool chkstop)
+{
+	struct apsim_card *ac;
+	int r;
+
+	ac = calloc(1, sizeof(*ac));
+	if (!ac)
+		return NULL;
+	ac->dev.bus = bus;
+	ac->dev.is_card = true;
+	ac->dev.device_type = comp_type;
+	snprintf(ac->dev.name, sizeof(ac->dev.name), "card%02x", id);
+	ac->id = id;
+	ac->raw_type = (uint8_t) APSIM_HWINFO_AT(hwinfo);
+	ac->hwinfo = hwinfo;
+	ac->max_msg_size = APSIM_HWINFO_ML(hwinfo) > 0 ? APSIM_HWINFO_ML(hwinfo) * 4096u :
+		APSIM_AP_DEFAULT_MAX_MSG_SIZE;
+	ac->config = !decfg;
+	ac->chkstop = chkstop;
+	if (ac->max_msg_size > bus->max_msg_size)
+		bus->max_msg_size = ac->max_msg_size;
+	bus->cards[id] = ac;
+	r = device_register(&ac->dev, bus->root_dir, apsim__card_attrs);
+	if (r < 0) {
+		apsim_dbg("ap: %s: device_register() failed: %d\n", ac->dev.name, r);
+		bus->cards[id] = NULL;
+		free(ac);
+		return NULL;
+	}
+	return ac;
+}
+
+/* ap_queue_create() + registration (spec 3.4 step 4) */
+static struct apsim_queue *queue_create(struct apsim_card *ac, unsigned dom, uint64_t hwinfo,
+					bool decfg, bool chkstop)
+{
+	struct apsim_bus *bus = ac->dev.bus;
+	unsigned qid = APSIM_QID(ac->id, dom);
+	struct apsim_queue *aq;
+	int r;
+
+	aq = calloc(1, sizeof(*aq));
+	if (!aq)
+		return NULL;
+	aq->dev.bus = bus;
+	aq->dev.is_card = false;
+	aq->dev.device_type = ac->dev.device_type;
+	snprintf(aq->dev.name, sizeof(aq->dev.name), "%02x.%04x", ac->id, dom);
+	aq->card = ac;
+	aq->qid = qid;
+	aq->config = !decfg;
+	aq->chkstop = chkstop;
+	aq->se_bstate = APSIM_HWINFO_BS(hwinfo);
+	aq->dev_state = APSIM_DEV_UNINITIATED;
+	aq->sm_state = APSIM_SM_RESET_START;
+	bus->queues[qid] = aq;
+	bus->n_queues++;
+	r = device_register(&aq->dev, ac->dev.node, apsim__queue_attrs);
+	if (r < 0) {
+		apsim_dbg("ap: %s: device_register() failed: %d\n", aq->dev.name, r);
+		bus->queues[qid] = NULL;
+		bus->n_queues--;
+		free(aq);
+		return NULL;
+	}
+	return aq;
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* the scan (spec 3.2 - 3.4)                                                              */
+
+struct qinfo {
+	int rc;                 /* ap_queue_info(): -1, 0, 1 */
+	bool decfg;
+	bool chkstop;
+	uint64_t hwinfo;
+};
+
+/* ap_queue_info() (spec 3.4) */
+static void queue_info(struct apsim_bus *bus, unsigned qid, struct qinfo *qi)
+{
+	struct apsim_qstatus st;
+
+	qi->hwinfo = 0;
+	qi->decfg = false;
+	qi->chkstop = false;
+	if ((int) APSIM_QID_CARD(qid) > bus->max_adapter_id ||
+	    (int) APSIM_QID_QUEUE(qid) > bus->max_domain_id) {
+		qi->rc = -1;
+		return;
+	}
+	apsim__bus_tapq(bus, qid, true, &st, &qi->hwinfo);
+	switch (st.response_code) {
+	case APSIM_RC_NORMAL:
+	case APSIM_RC_RESET_IN_PROGRESS:
+	case APSIM_RC_DECONFIGURED:
+	case APSIM_RC_CHECKSTOPPED:
+	case APSIM_RC_BUSY:
+		break;
+	default:
+		if (!st.async) {
+			qi->rc = -1;
+			return;
+		}
+		break;
+	}
+	if (!qi->hwinfo) {
+		qi->rc = 0;
+		return;
+	}
+	qi->decfg = st.response_code == APSIM_RC_DECONFIGURED;
+	qi->chkstop = st.response_code == APSIM_RC_CHECKSTOPPED;
+	qi->rc = 1;
+}
+
+/* ap_get_compatible_type() (spec 1.6). Types above CEX8 would need PQAP(QACT), which the
+ * ops table does not offer: they map to 0 (unsupported). */
+static int compatible_type(unsigned rawtype)
+{
+	if (rawtype < APSIM_AP_TYPE_CEX4)
+		return 0;
+	if (rawtype <= APSIM_AP_TYPE_CEX8)
+		return (int) rawtype;
+	return 0;
+}
+
+/* ap_scan_domains() (spec 3.4); cache holds the TAPQ results of domains 0..first already
+ * taken by ap_scan_adapter, so every APQN is tested once per scan */
+static void scan_domains(struct apsim_card *ac, const struct qinfo *cache, int first)
+{
+	struct apsim_bus *bus = ac->dev.bus;
+
+	for (int dom = 0; dom <= bus->max_domain_id; dom++) {
+		unsigned qid = APSIM_QID(ac->id, (unsigned) dom);
+		struct apsim_queue *aq = bus->queues[qid];
+		struct qinfo qi;
+
+		if (!config_usage_domain(bus, (unsigned) dom)) {
+			if (aq)
+				queue_unregister(aq);
+			continue;
+		}
+		if (dom <= first)
+			qi = cache[dom];
+		else
+			queue_info(bus, qid, &qi);
+		if (qi.rc < 0) {
+			if (aq)
+				queue_unregister(aq);
+			continue;
+		}
+		if (qi.rc == 0)
+			continue;       /* exists but no info: leave it as it is */
+		if (!aq) {
+			aq = queue_create(ac, (unsigned) dom, qi.hwinfo, qi.decfg, qi.chkstop);
+			if (aq && !qi.decfg && !qi.chkstop)
+				apsim__bus_queue_init_state(aq);
+			continue;
+		}
+		aq->se_bstate = APSIM_HWINFO_BS(qi.hwinfo);
+		if (qi.chkstop && !aq->chkstop) {
+			aq->chkstop = true;
+			if (aq->dev_state > APSIM_DEV_UNINITIATED) {
+				aq->dev_state = APSIM_DEV_ERROR;
+				aq->last_err_rc = APSIM_RC_CHECKSTOPPED;
+			}
+			queue_flush(aq);
+			continue;
+		} else if (!qi.chkstop && aq->chkstop) {
+			aq->chkstop = false;
+			if (aq->dev_state > APSIM_DEV_UNINITIATED)
+				apsim__bus_queue_init_state(aq);
+			continue;
+		}
+		if (qi.decfg && aq->config) {
+			aq->config = false;
+			if (aq->dev_state > APSIM_DEV_UNINITIATED) {
+				aq->dev_state = APSIM_DEV_ERROR;
+				aq->last_err_rc = APSIM_RC_DECONFIGURED;
+			}
+			apsim__bus_send_config_uevent(&aq->dev, false);
+			queue_flush(aq);
+			continue;
+		} else if (!qi.decfg && !aq->config) {
+			aq->config = true;
+			if (aq->dev_state > APSIM_DEV_UNINITIATED)
+				apsim__bus_queue_init_state(aq);
+			apsim__bus_send_config_uevent(&aq->dev, true);
+			continue;
+		}
+		if (!qi.decfg && aq->dev_state == APSIM_DEV_ERROR) {
+			/* reinit enforced */
+			queue_flush(aq);
+			apsim__bus_queue_init_state(aq);
+		}
+	}
+}
+
+/* ap_scan_adapter() (spec 3.3) */
+static void scan_adapter(struct apsim_bus *bus, unsigned ap)
+{
+	struct apsim_card *ac = bus->cards[ap];
+	struct qinfo cache[APSIM_MASK_BITS];
+	struct qinfo *qi = NULL;
+	uint64_t hw;
+	int dom;
+
+	if (!config_card_id(bus, ap)) {
+		if (ac)
+			card_unregister(ac);
+		return;
+	}
+	for (dom = 0; dom <= bus->max_domain_id; dom++) {
+		if (!config_usage_domain(bus, (unsigned) dom))
+			continue;
+		queue_info(bus, APSIM_QID(ap, (unsigned) dom), &cache[dom]);
+		if (cache[dom].rc > 0) {
+			qi = &cache[dom];
+			break;
+		}
+	}
+	if (!qi) {
+		/* no usable APQN: no card device (spec 8 item 3) */
+		if (ac)
+			card_unregister(ac);
+		return;
+	}
+	if (!APSIM_HWINFO_AT(qi->hwinfo)) {
+		if (ac)
+			card_unregister(ac);
+		return;
+	}
+	hw = qi->hwinfo & APSIM_TAPQ_CARD_HWINFO_MASK;
+	if (ac) {
+		if (APSIM_HWINFO_AT(ac->hwinfo) != APSIM_HWINFO_AT(hw) || hw_fac(ac->hwinfo) != hw_fac(hw)) {
+			/* type or functions changed: rebuild in this scan (spec 8 item 2) */
+			card_unregister(ac);
+			ac = NULL;
+		} else {
+			ac->chkstop = qi->chkstop;      /* no uevent for chkstop */
+			if (qi->decfg && ac->config) {
+				ac->config = false;
+				apsim__bus_send_config_uevent(&ac->dev, false);
+			} else if (!qi->decfg && !ac->config) {
+				ac->config = true;
+				apsim__bus_send_config_uevent(&ac->dev, true);
+			}
+		}
+	}
+	if (!ac) {
+		int comp = compatible_type(APSIM_HWINFO_AT(hw));
+
+		if (!comp)
+			return;
+		ac = card_create(bus, ap, hw, comp, qi->decfg, qi->chkstop);
+		if (!ac)
+			return;
+	}
+	scan_domains(ac, cache, dom);
+}
+
+/* ap_get_configuration() */
+static bool get_configuration(struct apsim_bus *bus)
+{
+	struct apsim_qci cur;
+
+	if (!bus->qci.flags)
+		return false;   /* QCI not supported (spec 8 item 8) */
+	bus->qci_old = bus->qci;
+	if (!bus->ops->qci || bus->ops->qci(bus->ops_ctx, &cur) < 0)
+		return false;   /* nothing fetched: the old block stays current */
+	bus->qci = cur;
+	return memcmp(&bus->qci, &bus->qci_old, sizeof(bus->qci)) != 0;
+}
+
+/* ap_select_domain() (spec 3.2 step 3) */
+static void select_domain(struct apsim_bus *bus)
+{
+	if (bus->domain_index >= 0)
+		return;
+	for (int dom = 0; dom <= bus->max_domain_id; dom++) {
+		if (!config_usage_domain(bus, (unsigned) dom) || !apsim_mask_test(&bus->aqm, (unsigned) dom))
+			continue;
+		for (int card = 0; card <= bus->max_adapter_id; card++) {
+			struct apsim_qstatus st;
+
+			if (!config_card_id(bus, (unsigned) card) ||
+			    !apsim_mask_test(&bus->apm, (unsigned) card))
+				continue;
+			apsim__bus_tapq(bus, APSIM_QID(card, dom), true, &st, NULL);
+			if (st.response_code == APSIM_RC_NORMAL) {
+				bus->domain_index = dom;
+				return;
+			}
+		}
+	}
+}
+
+void apsim__bus_rearm_scan_timer(struct apsim_bus *bus)
+{
+	if (bus->clock)
+		apsim_timer_arm(bus->clock, &bus->scan_timer,
+				(uint64_t) bus->config_time * APSIM_NSEC_PER_SEC);
+}
+
+/* ap_scan_bus() (spec 3.2) */
+int apsim_bus_scan(struct apsim_bus *bus)
+{
+	bool changed;
+
+	APSIM_CHECK_ARG(bus);
+	if (bus->in_scan)
+		return 0;
+	bus->in_scan = true;
+
+	changed = get_configuration(bus);
+	if (changed) {
+		struct apsim_mask m;
+
+		/* spec 3.2 step 2a / 8 item 7: new APIDs or APQIs re-arm bindings complete */
+		if (apsim_mask_andnot(&m, &bus->qci.apm, &bus->qci_old.apm) ||
+		    apsim_mask_andnot(&m, &bus->qci.aqm, &bus->qci_old.aqm))
+			bus->bindings_done = false;
+		for (struct apsim_driver *drv = bus->drivers; drv; drv = drv->next)
+			if (drv->on_config_changed)
+				drv->on_config_changed(drv, &bus->qci, &bus->qci_old);
+	}
+	select_domain(bus);
+	for (int ap = 0; ap <= bus->max_adapter_id; ap++)
+		scan_adapter(bus, (unsigned) ap);
+	if (changed)
+		for (struct apsim_driver *drv = bus->drivers; drv; drv = drv->next)
+			if (drv->on_scan_complete)
+				drv->on_scan_complete(drv, &bus->qci, &bus->qci_old);
+
+	if (++bus->scan_count == 1) {
+		const char *env[] = { "INITSCAN=done", NULL };
+
+		(void) apsim__bus_root_uevent(bus, env);
+	}
+	check_bindings_complete(bus);
+	apsim__bus_rearm_scan_timer(bus);
+	bus->in_scan = false;
+	return changed ? 1 : 0;
+}
+
+/* ap_bus_force_rescan() (spec 3.1 item 4) */
+int apsim_bus_force_rescan(struct apsim_bus *bus)
+{
+	APSIM_CHECK_ARG(bus);
+	if (bus->scan_count == 0)
+		return 0;
+	if (bus->in_scan)
+		return 0;
+	if (bus->defer_rescan) {
+		bus->rescan_pending = true;
+		return 0;
+	}
+	return apsim_bus_scan(bus);
+}
+
+/* ap_scan_bus_wq_callback(): the trylock path, dropped while a scan runs (spec 3.1 item 5) */
+static void scan_timer_fn(struct apsim_timer *timer)
+{
+	struct apsim_bus *bus = container_of(timer, struct apsim_bus, scan_timer);
+
+	if (bus->in_scan)
+		return;
+	(void) apsim_bus_scan(bus);
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* apmask / aqmask (spec 4.3) and the card config store (spec 2.3)                         */
+
+static void revise_bindings(struct apsim_bus *bus)
+{
+	for (unsigned qid = 0; qid < NR_QIDS; qid++) {
+		struct apsim_queue *aq = bus->queues[qid];
+		bool devres, drvres;
+
+		if (!aq)
+			continue;
+		devres = apsim_bus_apqn_reserved(bus, APSIM_QID_CARD(qid), APSIM_QID_QUEUE(qid));
+		/* spec 4.3 step 6: an unbound queue counts as non-default */
+		drvres = aq->dev.driver && (aq->dev.driver->flags & APSIM_DRIVER_FLAG_DEFAULT);
+		if (devres != drvres)
+			apsim__bus_device_reprobe(&aq->dev);
+	}
+}
+
+int apsim__bus_mask_store(struct apsim_bus *bus, bool adapters, const char *str)
+{
+	struct apsim_mask *cur = adapters ? &bus->apm : &bus->aqm;
+	struct apsim_mask newm, reserved;
+	char fmt[APSIM_MASK_STRLEN];
+	char env0[8 + APSIM_MASK_STRLEN];
+	const char *env[] = { env0, NULL };
+
+	if (apsim_mask_parse_bitmap_str(str, strlen(str), APSIM_MASK_BITS, cur, &newm) < 0)
+		return -EINVAL;
+	if (apsim_mask_equal(&newm, cur))
+		return 0;
+	/* apmask_commit(): only newly reserved bits are checked, crossed with the other mask */
+	if (apsim_mask_andnot(&reserved, &newm, cur)) {
+		for (struct apsim_driver *drv = bus->drivers; drv; drv = drv->next) {
+			if (!drv->in_use)
+				continue;
+			if (adapters ? drv->in_use(drv, &reserved, &bus->aqm) :
+			    drv->in_use(drv, &bus->apm, &reserved))
+				return -EBUSY;
+		}
+	}
+	*cur = newm;
+	revise_bindings(bus);
+	/* ap_send_mask_changed_uevent(): the value keeps its trailing '\n' */
+	apsim_mask_format(cur, fmt, sizeof(fmt));
+	snprintf(env0, sizeof(env0), "%s=%s", adapters ? "APMASK" : "AQMASK", fmt);
+	(void) apsim__bus_root_uevent(bus, env);
+	return 0;
+}
+
+int apsim_bus_set_apmask(struct apsim_bus *bus, const char *str)
+{
+	APSIM_CHECK_ARG(bus && str);
+	return apsim__bus_mask_store(bus, true, str);
+}
+
+int apsim_bus_set_aqmask(struct apsim_bus *bus, const char *str)
+{
+	APSIM_CHECK_ARG(bus && str);
+	return apsim__bus_mask_store(bus, false, str);
+}
+
+/*
+ * ap_card.c config_store() after parsing: SCLP (de)configure when the state differs, then
+ * config and a CONFIG= uevent even if unchanged. The kernel leaves the queues to the next
+ * scan, which on a real machine the AP configuration-change notification following the
+ * SCLP command triggers at once. The emulated firmware raises no such notification for an
+ * SCLP command, so the bus runs that rescan itself, after the card's own uevent: the
+ * queues' config (and their CONFIG= uevents) follow immediately (clients.md 3.4, 3.8).
+ * Force rescans requested while the SCLP call runs are postponed until then.
+ */
+int apsim__bus_card_config(struct apsim_card *ac, bool cfg)
+{
+	struct apsim_bus *bus = ac->dev.bus;
+	bool sclp = cfg != ac->config;
+	int r = 0;
+
+	bus->defer_rescan++;
+	if (sclp)
+		r = bus->ops->sclp_config ? bus->ops->sclp_config(bus->ops_ctx, ac->id, cfg) :
+			-EOPNOTSUPP;
+	bus->defer_rescan--;
+	if (r == 0) {
+		ac->config = cfg;
+		apsim__bus_send_config_uevent(&ac->dev, cfg);
+	}
+	if ((r == 0 && sclp) || bus->rescan_pending) {
+		bus->rescan_pending = false;
+		(void) apsim_bus_force_rescan(bus);
+	}
+	return r < 0 ? r : 0;
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* the bus object                                                                         */
+
+static void parse_perm_param(const char *param, struct apsim_mask *m)
+{
+	struct apsim_mask cur;
+
+	/* ap_perms_init(): all ones without a parameter, else zero and the string applied
+	 * (a parse error leaves the zero mask) */
+	if (!param) {
+		apsim_mask_fill(m);
+		return;
+	}
+	apsim_mask_zero(&cur);
+	apsim_mask_zero(m);
+	(void) apsim_mask_parse_bitmap_str(param, strlen(param), APSIM_MASK_BITS, &cur, m);
+}
+
+int apsim_bus_new(const struct apsim_bus_config *cfg, struct apsim_bus **ret)
+{
+	struct apsim_node *dir;
+	struct apsim_bus *bus;
+	int r;
+
+	APSIM_CHECK_ARG(cfg && cfg->ops && cfg->tree && ret);
+	bus = calloc(1, sizeof(*bus));
+	if (!bus)
+		return -ENOMEM;
+	bus->queues = calloc(NR_QIDS, sizeof(*bus->queues));
+	bus->name = strdup(cfg->name ? cfg->name : "host");
+	if (!bus->queues || !bus->name) {
+		r = -ENOMEM;
+		goto out_free;
+	}
+	bus->ops = cfg->ops;
+	bus->ops_ctx = cfg->ops_ctx;
+	bus->tree = cfg->tree;
+	bus->uevents = cfg->uevents;
+	bus->clock = cfg->clock;
+	bus->max_adapter_id = 63;
+	bus->max_domain_id = 15;
+	bus->config_time = 30;
+	bus->poll_timeout = 250000;
+	bus->poll_thread = false;
+	bus->irq_flag = true;
+	bus->drivers_autoprobe = true;
+	bus->max_msg_size = APSIM_AP_DEFAULT_MAX_MSG_SIZE;
+	apsim_timer_init(&bus->scan_timer, scan_timer_fn);
+	apsim_timer_init(&bus->poll_timer, poll_timer_fn);
+
+	/* ap_perms_init() */
+	parse_perm_param(cfg->apmask_param, &bus->apm);
+	parse_perm_param(cfg->aqmask_param, &bus->aqm);
+
+	/* ap_init_qci_info(): the APXA maxima are taken only here */
+	if (bus->ops->qci && bus->ops->qci(bus->ops_ctx, &bus->qci) == 0) {
+		bus->qci_old = bus->qci;
+		if (bus->qci.flags & APSIM_QCI_APXA) {
+			if (bus->qci.na)
+				bus->max_adapter_id = bus->qci.na;
+			if (bus->qci.nd)
+				bus->max_domain_id = bus->qci.nd;
+		}
+	} else {
+		memset(&bus->qci, 0, sizeof(bus->qci));
+		memset(&bus->qci_old, 0, sizeof(bus->qci_old));
+	}
+
+	/* the ap.domain= parameter (spec 2.2 notes) */
+	bus->domain_index = cfg->domain_param;
+	if (bus->domain_index < -1 || bus->domain_index > bus->max_domain_id ||
+	    (bus->domain_index >= 0 && !apsim_mask_test(&bus->aqm, (unsigned) bus->domain_index))) {
+		apsim_dbg("ap: %d is not a valid cryptographic domain\n", bus->domain_index);
+		bus->domain_index = -1;
+	}
+
+	/* bus_register(): /sys/bus/ap */
+	r = apsim_tree_mkdir_p(bus->tree, "bus", &dir);
+	if (r < 0)
+		goto out_free;
+	r = apsim_tree_mkdir(bus->tree, dir, "ap", &bus->bus_dir);
+	if (r < 0)
+		goto out_free;
+	r = apsim_tree_mkdir(bus->tree, bus->bus_dir, "devices", &bus->bus_devices_dir);
+	if (r < 0)
+		goto out_remove_bus;
+	r = apsim_tree_mkdir(bus->tree, bus->bus_dir, "drivers", &bus->bus_drivers_dir);
+	if (r < 0)
+		goto out_remove_bus;
+	r = apsim_tree_add_group(bus->tree, bus->bus_dir, apsim__bus_attrs, bus);
+	if (r < 0)
+		goto out_remove_bus;
+	r = apsim_tree_add_group(bus->tree, bus->bus_dir, apsim__bus_core_attrs, bus);
+	if (r < 0)
+		goto out_remove_bus;
+
+	/* root_device_register("ap"): /sys/devices/ap */
+	r = apsim_tree_mkdir_p(bus->tree, "devices", &dir);
+	if (r < 0)
+		goto out_remove_bus;
+	r = apsim_tree_mkdir(bus->tree, dir, "ap", &bus->root_dir);
+	if (r < 0)
+		goto out_remove_bus;
+	r = apsim_tree_add_group(bus->tree, bus->root_dir, apsim__root_attrs, bus);
+	if (r < 0)
+		goto out_remove_root;
+
+	*ret = bus;
+	return 0;
+
+out_remove_root:
+	apsim_tree_remove(bus->tree, bus->root_dir);
+out_remove_bus:
+	apsim_tree_remove(bus->tree, bus->bus_dir);
+out_free:
+	free(bus->name);
+	free(bus->queues);
+	free(bus);
+	return r;
+}
+
+void apsim_bus_free(struct apsim_bus *bus)
+{
+	if (!bus)
+		return;
+	bus->dying = true;
+	bus->in_scan = true;    /* no scans from driver callbacks any more */
+	while (bus->drivers)
+		apsim_bus_driver_unregister(bus->drivers);
+	for (unsigned ap = 0; ap < APSIM_MASK_BITS; ap++)
+		if (bus->cards[ap])
+			card_unregister(bus->cards[ap]);
+	if (bus->clock) {
+		apsim_timer_disarm(bus->clock, &bus->scan_timer);
+		apsim_timer_disarm(bus->clock, &bus->poll_timer);
+	}
+	apsim_tree_remove(bus->tree, bus->root_dir);
+	apsim_tree_remove(bus->tree, bus->bus_dir);
+	free(bus->name);
+	free(bus->queues);
+	free(bus);
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* getters                                                                                */
+
+uint64_t apsim_bus_get_scan_count(const struct apsim_bus *bus)
+{
+	return bus ? bus->scan_count : 0;
+}
+
+int apsim_bus_get_qci(const struct apsim_bus *bus, struct apsim_qci *ret)
+{
+	APSIM_CHECK_ARG(bus && ret);
+	if (!bus->qci.flags)
+		return -EOPNOTSUPP;
+	*ret = bus->qci;
+	return 0;
+}
+
+void apsim_bus_get_apmask(const struct apsim_bus *bus, struct apsim_mask *ret)
+{
+	if (bus && ret)
+		*ret = bus->apm;
+}
+
+void apsim_bus_get_aqmask(const struct apsim_bus *bus, struct apsim_mask *ret)
+{
+	if (bus && ret)
+		*ret = bus->aqm;
+}
+
+int apsim_bus_get_max_adapter_id(const struct apsim_bus *bus)
+{
+	return bus ? bus->max_adapter_id : -EINVAL;
+}
+
+int apsim_bus_get_max_domain_id(const struct apsim_bus *bus)
+{
+	return bus ? bus->max_domain_id : -EINVAL;
+}
+
+struct apsim_device *apsim_bus_find_card(struct apsim_bus *bus, unsigned apid)
+{
+	if (!bus || apid >= APSIM_MASK_BITS || !bus->cards[apid])
+		return NULL;
+	return &bus->cards[apid]->dev;
+}
+
+struct apsim_device *apsim_bus_find_queue(struct apsim_bus *bus, unsigned qid)
+{
+	if (!bus || qid >= NR_QIDS || !bus->queues[qid])
+		return NULL;
+	return &bus->queues[qid]->dev;
+}
+
+int apsim_bus_for_each_queue(struct apsim_bus *bus, int (*fn)(struct apsim_device *dev, void *ctx),
+			     void *ctx)
+{
+	APSIM_CHECK_ARG(bus && fn);
+	for (unsigned ap = 0; ap < APSIM_MASK_BITS; ap++) {
+		if (!bus->cards[ap])
+			continue;
+		for (unsigned dom = 0; dom < APSIM_MASK_BITS; dom++) {
+			struct apsim_queue *aq = bus->queues[APSIM_QID(ap, dom)];
+			int r;
+
+			if (!aq)
+				continue;
+			r = fn(&aq->dev, ctx);
+			if (r)
+				return r;
+		}
+	}
+	return 0;
+}
+
+bool apsim_device_is_card(const struct apsim_device *dev)
+{
+	return dev && dev->is_card;
+}
+
+const char *apsim_device_get_name(const struct apsim_device *dev)
+{
+	return dev ? dev->name : NULL;
+}
+
+unsigned apsim_device_get_card_id(const struct apsim_device *dev)
+{
+	if (!dev)
+		return 0;
+	return dev_card(dev)->id;
+}
+
+unsigned apsim_device_get_qid(const struct apsim_device *dev)
+{
+	if (!dev)
+		return 0;
+	if (dev->is_card)
+		return APSIM_QID(to_apsim_card((struct apsim_device *) dev)->id, 0);
+	return to_apsim_queue((struct apsim_device *) dev)->qid;
+}
+
+int apsim_device_get_type(const struct apsim_device *dev)
+{
+	return dev ? dev->device_type : -EINVAL;
+}
+
+struct apsim_driver *apsim_device_get_driver(const struct apsim_device *dev)
+{
+	return dev ? dev->driver : NULL;
+}
+
+void *apsim_device_get_drvdata(const struct apsim_device *dev)
+{
+	return dev ? dev->drvdata : NULL;
+}
+
+void apsim_device_set_drvdata(struct apsim_device *dev, void *data)
+{
+	if (dev)
+		dev->drvdata = data;
+}
+
+struct apsim_bus *apsim_device_get_bus(const struct apsim_device *dev)
+{
+	return dev ? dev->bus : NULL;
+}
+
+bool apsim__bus_in_scan(const struct apsim_bus *bus)
+{
+	return bus && bus->in_scan;
+}
+
+struct apsim_tree *apsim__bus_tree(struct apsim_bus *bus)
+{
+	return bus->tree;
+}
+
+struct apsim_uevent_log *apsim__bus_uevents(struct apsim_bus *bus)
+{
+	return bus->uevents;
+}
+
+struct apsim_clock *apsim__bus_clock(struct apsim_bus *bus)
+{
+	return bus->clock;
+}
+
+struct apsim_node *apsim__bus_node(struct apsim_bus *bus)
+{
+	return bus->bus_dir;
+}
