@@ -4,17 +4,39 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
+#include "apsim/bus.h"
+#include "apsim/machine.h"
 #include "apsim/sim.h"
 
 struct apsim_zcrypt;
 struct apsim_vfio_ap;
 struct apsim_guest;
 
+/* One recorded call of a watch driver's config callbacks ("watch add", docs/cli.md). */
+struct apsim_watch_call {
+	const char *watch;                /* the watch driver's name (borrowed) */
+	bool scan_complete;               /* false: on_config_changed */
+	struct apsim_qci new_qci, old_qci;
+	size_t uevent_pos;                /* uevents in the host log when the call happened */
+	int rescan_result;                /* --rescan: what the nested force rescan returned */
+};
+
+/* A test AP driver that binds nothing and records the config callbacks (spec 5.1). */
+struct apsim_watch {
+	struct apsim_driver drv;
+	struct apsim_sim *sim;
+	char *name;
+	bool rescan;                      /* call apsim_bus_force_rescan inside the callbacks */
+	struct apsim_watch *next;
+};
+
 struct apsim_sim {
 	pthread_mutex_t lock;
 	struct apsim_sim_options opts;
+	char *machine_path;               /* copy of opts.machine */
 	struct apsim_machine *machine;
 	struct apsim_clock *clock;
 	struct apsim_tree *tree;
@@ -23,16 +45,77 @@ struct apsim_sim {
 	struct apsim_zcrypt *zcrypt;
 	struct apsim_vfio_ap *vfio_ap;
 	struct apsim_guest *guests;       /* in creation order */
-	size_t events_mark;               /* uevent index after the last 'expect event' match */
+	size_t events_mark;               /* uevent index after the last 'expect event'/'expect call' match */
+	struct apsim_watch *watches;      /* in registration order */
+	struct apsim_watch_call *calls;   /* every watch driver callback, in call order */
+	size_t n_calls, calls_cap;
+	size_t calls_mark;                /* index in calls after the last match */
+	bool sandbox;                     /* fuzzing: no file access (run, dump), bounded sleep */
+	int run_depth;                    /* nested 'run' */
+	const char *scenario_path;        /* the scenario file being run (nested run paths) */
 	/* called after every successful state-changing command (daemon persistence) */
 	void (*on_change)(struct apsim_sim *sim, void *ctx);
 	void *on_change_ctx;
 };
 
+/*
+ * Builds a sim around an existing machine, which it takes (freed with the sim, also on
+ * failure). opts->machine is ignored. Used by the daemon to restore a persisted machine.
+ */
+int apsim__sim_new_take_machine(const struct apsim_sim_options *opts, struct apsim_machine *m,
+				FILE *err, struct apsim_sim **ret);
+
 struct apsim_guest *apsim__sim_find_guest(struct apsim_sim *sim, const char *name);
+/* guest start / stop (lock held). */
+int apsim__sim_guest_start(struct apsim_sim *sim, const char *name, const char *uuid);
+int apsim__sim_guest_stop(struct apsim_sim *sim, const char *name);
+/* watch add (lock held): -EEXIST if a watch driver of that name exists. */
+int apsim__sim_watch_add(struct apsim_sim *sim, const char *name, bool rescan);
 
 /* command.c: run one parsed command (lock held). Returns 0 / -errno / -EBADMSG. */
 int apsim__command_run(struct apsim_sim *sim, int argc, char **argv, bool json, FILE *out,
 		       FILE *err);
+
+/*
+ * The same with a location for messages: where is "FILE:LINE" in a scenario, "apsim" for the
+ * CLI, NULL for none; messages then read "WHERE: ...". Usage errors (unknown command, bad
+ * arguments) return -APSIM_EUSAGE.
+ */
+int apsim__command_run_at(struct apsim_sim *sim, int argc, char **argv, bool json, FILE *out,
+			  FILE *err, const char *where);
+/* One command line (scenario grammar: words, rest-of-line values, '#' comments). */
+int apsim__command_run_line(struct apsim_sim *sim, const char *line, bool json, FILE *out,
+			    FILE *err, const char *where);
+
+/*
+ * Splits a command line into words: whitespace separates, a word starting with '#' ends the
+ * line; 'write PATH VALUE' and 'expect read PATH TEXT' keep VALUE/TEXT (the rest of the line,
+ * trailing whitespace dropped) as one word, and 'expect fail ERRNO' splits the rest as a
+ * command line. *ret_argv is one allocation (free() it). 0 words is valid. -ENOMEM.
+ */
+int apsim__command_split(const char *line, int *ret_argc, char ***ret_argv);
+
+/* C escapes \n \t \r \\ \" \' \0 \xHH into bytes; -EINVAL on a bad escape. *ret malloc'ed. */
+int apsim__unescape(const char *s, char **ret, size_t *ret_len);
+/* Bytes into a printable string with C escapes, quoted ("..."), into f. */
+void apsim__print_escaped(FILE *f, const char *buf, size_t len);
+/* errno name <-> number ("EINVAL"); NULL / -EINVAL if unknown. */
+const char *apsim__errno_name(int errnum);
+int apsim__errno_from_name(const char *name, int *ret);
+
+/* scenario.c: run a scenario file / buffer (lock held). name is used in messages. */
+int apsim__scenario_run_file(struct apsim_sim *sim, const char *path, bool json, FILE *out,
+			     FILE *err);
+int apsim__scenario_run_buffer(struct apsim_sim *sim, const char *name, const char *buf,
+			       size_t len, bool json, FILE *out, FILE *err);
+/*
+ * Reads the '#@ OPTIONS' first line of a scenario file, if any, into opts (starting from
+ * *opts as given). Option words: --machine FILE|empty, --policy P, --quirks mainline,
+ * --check-invariants. A relative --machine path is taken relative to the file's directory;
+ * the string is stored in *ret_machine_buf (free() it). Returns 1 if such a line was found,
+ * 0 if not, -errno (with a message on err) on a bad line.
+ */
+int apsim__scenario_read_options(const char *path, struct apsim_sim_options *opts,
+				 char **ret_machine_buf, FILE *err);
 
 #endif

@@ -7,7 +7,9 @@
 #ifndef APSIM_SIM_H
 #define APSIM_SIM_H
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "apsim/export.h"
@@ -60,6 +62,10 @@ APSIM_EXPORT void apsim_sim_unlock(struct apsim_sim *sim);
  */
 APSIM_EXPORT int apsim_sim_exec(struct apsim_sim *sim, const char *line, bool json, FILE *out,
 				FILE *err);
+/* What apsim_sim_exec returns for a usage error: unknown command, bad or missing arguments. */
+#define APSIM_EUSAGE ENOTTY
+/* The apsim exit code for an apsim_sim_exec result: 0 ok, 2 usage error, 1 anything else. */
+APSIM_EXPORT int apsim_sim_exit_code(int r);
 /* Same with an argv vector (the CLI passes its words unparsed). */
 APSIM_EXPORT int apsim_sim_exec_argv(struct apsim_sim *sim, int argc, char **argv, bool json,
 				     FILE *out, FILE *err);
