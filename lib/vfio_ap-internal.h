@@ -18,7 +18,8 @@ int apsim__vfio_ap_new(struct apsim_bus *bus, enum apsim_policy policy, unsigned
 void apsim__vfio_ap_free(struct apsim_vfio_ap *v);
 
 /* Same as writing the uuid to mdev_supported_types/vfio_ap-passthrough/create:
- * -EINVAL bad uuid, -EEXIST exists. */
+ * -EINVAL bad uuid (the kernel's uuid_is_valid on the first 36 characters; anything after
+ * them is ignored, as in the kernel), -EEXIST exists, -EUSERS no instances left. */
 int apsim__vfio_ap_mdev_create(struct apsim_vfio_ap *v, const char *uuid);
 /* Same as writing 1 to its remove: -ENODEV unknown, -EBUSY while a guest is attached. */
 int apsim__vfio_ap_mdev_remove(struct apsim_vfio_ap *v, const char *uuid);
@@ -31,7 +32,8 @@ void apsim__vfio_ap_close_device(struct apsim_vfio_ap *v, struct apsim_guest *g)
 int apsim__vfio_ap_for_each_mdev(struct apsim_vfio_ap *v, int (*fn)(const char *uuid, void *ctx),
 				 void *ctx);
 
-/* See apsim_sim_check_invariants(). guests: the sim's guest list. */
+/* See apsim_sim_check_invariants() (lib/invariants.c). The attached guests are reached
+ * through their mdevs. 0, or -EPROTO with the first violation described in msg. */
 int apsim__vfio_ap_check_invariants(struct apsim_vfio_ap *v, char *msg, size_t len);
 
 /* Persistence: mdevs (uuid + matrix apm/aqm/adm) in list order. */
@@ -39,9 +41,12 @@ struct apsim_mdev_record {
 	char uuid[37];
 	struct apsim_mask apm, aqm, adm;
 };
-/* Returns the count (<= max) written to out; count of all mdevs is returned via ret_total. */
+/* Writes the first min(total, max) records (list order) to out and returns the total number
+ * of mdevs; call with max 0 to size the array. */
 size_t apsim__vfio_ap_list_mdevs(struct apsim_vfio_ap *v, struct apsim_mdev_record *out, size_t max);
-/* Recreate an mdev with its matrix (state restore), bypassing nothing: -errno as the stores. */
+/* Recreate an mdev with its matrix (state restore), bypassing nothing: create, then an
+ * ap_config write of the three masks; on a failed write the mdev is removed again and the
+ * store's -errno returned. */
 int apsim__vfio_ap_restore_mdev(struct apsim_vfio_ap *v, const struct apsim_mdev_record *rec);
 
 #endif

@@ -1,0 +1,966 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vfio_ap-mdev.c - the matrix device and the mediated devices (spec 6.1 - 6.4, 6.6):
+ *
+ *   devices/vfio_ap/matrix                     features, uevent, subsystem, driver
+ *     mdev_supported_types/vfio_ap-passthrough create, device_api, name, available_instances,
+ *                                              devices/<uuid> links
+ *     <uuid>/                                  the attributes of spec 6.3/6.4, remove, uevent,
+ *                                              mdev_type, subsystem, driver links
+ *   bus/matrix/{devices/matrix, drivers/vfio_ap}
+ *   bus/mdev/{devices/<uuid>, drivers/vfio_ap_mdev/<uuid>}
+ *   class/mdev_bus/matrix -> ../../devices/vfio_ap/matrix
+ *
+ * plus the mdev core's uevents (drivers/vfio/mdev): "add" and "bind" (DRIVER=vfio_ap_mdev) on
+ * create, "unbind" and "remove" on remove; the matrix device's "add", "bind" (DRIVER=vfio_ap)
+ * and the parent registration "change" with MDEV_STATE=registered.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apsim/clock.h"
+#include "apsim/uevent.h"
+#include "bus-internal.h"
+#include "guest-internal.h"
+#include "kstrto-internal.h"
+#include "macro-internal.h"
+#include "vfio_ap-internal.h"
+#include "vfio_ap-private.h"
+
+void apsim__vfio_ap_uevent(struct apsim_vfio_ap *v, struct apsim_node *node,
+			   enum apsim_uevent_action action, const char *subsystem,
+			   const char *const *env_extra, const char *const *dev_vars)
+{
+	char path[512];
+
+	if (!v->uevents || apsim_node_path(node, path, sizeof(path)) < 0)
+		return;
+	(void) apsim_uevent_emit(v->uevents, v->clock ? apsim_clock_now(v->clock) / 1000 : 0, action,
+				 path, subsystem, env_extra, dev_vars);
+}
+
+/* The driver core's 'uevent' file: show lists the device's variables, a write of an action
+ * name synthesizes that event (kobject_synth_uevent, with SYNTH_UUID=0). */
+static ssize_t synth_uevent(struct apsim_vfio_ap *v, struct apsim_node *node, const char *subsystem,
+			    const char *const *dev_vars, const char *buf, size_t len)
+{
+	static const char *const synth[] = { "SYNTH_UUID=0", NULL };
+	enum apsim_uevent_action action;
+	char word[16];
+	size_t n = 0;
+
+	while (n < len && buf[n] && buf[n] != ' ' && buf[n] != '\n' && n < sizeof(word) - 1) {
+		word[n] = buf[n];
+		n++;
+	}
+	word[n] = '\0';
+	if (apsim_uevent_action_from_name(word, &action) < 0)
+		return -EINVAL;
+	apsim__vfio_ap_uevent(v, node, action, subsystem, synth, dev_vars);
+	return (ssize_t) len;
+}
+
+/* --- the matrix device (spec 6.1) --- */
+
+static const char *const matrix_vars[] = { "DRIVER=" VFIO_AP_DRV_NAME, NULL };
+
+static ssize_t matrix_uevent_show(void *obj, char *buf, size_t len)
+{
+	return snprintf(buf, len, "DRIVER=%s\n", VFIO_AP_DRV_NAME);
+}
+
+static ssize_t matrix_uevent_store(void *obj, const char *buf, size_t len)
+{
+	struct apsim_vfio_ap *v = obj;
+
+	return synth_uevent(v, v->matrix_node, "matrix", matrix_vars, buf, len);
+}
+
+static const struct apsim_attr matrix_uevent_attrs[] = {
+	{ .name = "uevent", .mode = 0644, .show = matrix_uevent_show, .store = matrix_uevent_store },
+	{ 0 },
+};
+
+/* newest (DRVN): the code prints "hotplug", the documentation says "dyn" */
+static ssize_t features_show(void *obj, char *buf, size_t len)
+{
+	return snprintf(buf, len, "guest_matrix hotplug ap_config\n");
+}
+
+static const struct apsim_attr matrix_attrs[] = {
+	APSIM_ATTR_RO(features),
+	{ 0 },
+};
+
+/* --- the mdev type (drivers/vfio/mdev/mdev_sysfs.c) --- */
+
+static ssize_t create_store(void *obj, const char *buf, size_t len)
+{
+	int r = apsim__vfio_ap_mdev_create(obj, buf);
+
+	return r < 0 ? r : (ssize_t) len;
+}
+
+static ssize_t device_api_show(void *obj, char *buf, size_t len)
+{
+	return snprintf(buf, len, "%s\n", VFIO_AP_DEVICE_API);
+}
+
+static ssize_t name_show(void *obj, char *buf, size_t len)
+{
+	return snprintf(buf, len, "%s\n", VFIO_AP_MDEV_TYPE_NAME);
+}
+
+static ssize_t available_instances_show(void *obj, char *buf, size_t len)
+{
+	struct apsim_vfio_ap *v = obj;
+
+	return snprintf(buf, len, "%lu\n", v->available_instances);
+}
+
+static const struct apsim_attr type_attrs[] = {
+	APSIM_ATTR_WO(create),
+	APSIM_ATTR_RO(device_api),
+	APSIM_ATTR_RO(name),
+	APSIM_ATTR_RO(available_instances),
+	{ 0 },
+};
+
+int apsim__vfio_ap_mdev_tree_init(struct apsim_vfio_ap *v)
+{
+	struct apsim_tree *t = v->tree;
+	struct apsim_node *matrix_devices;
+	int r;
+
+	/* root_device_register("vfio_ap"): no bus, no class, so no uevent */
+	r = apsim_tree_mkdir_p(t, "devices/vfio_ap", &v->root);
+	if (r < 0)
+		return r;
+	r = apsim_tree_mkdir_p(t, "bus/matrix/devices", &matrix_devices);
+	if (r < 0)
+		goto out_remove;
+	v->matrix_bus = apsim_node_parent(matrix_devices);
+	r = apsim_tree_mkdir_p(t, "bus/matrix/drivers", NULL);
+	if (r < 0)
+		goto out_remove;
+
+	/* device_register(matrix) */
+	r = apsim_tree_mkdir(t, v->root, "matrix", &v->matrix_node);
+	if (r < 0)
+		goto out_remove;
+	r = apsim_tree_symlink(t, v->matrix_node, "subsystem", v->matrix_bus, NULL);
+	if (r < 0)
+		goto out_remove;
+	r = apsim_tree_add_group(t, v->matrix_node, matrix_uevent_attrs, v);
+	if (r < 0)
+		goto out_remove;
+	r = apsim_tree_symlink(t, matrix_devices, "matrix", v->matrix_node, NULL);
+	if (r < 0)
+		goto out_remove;
+	apsim__vfio_ap_uevent(v, v->matrix_node, APSIM_UEVENT_ADD, "matrix", NULL, NULL);
+
+	/* driver_register(matrix_driver "vfio_ap", suppress_bind_attrs): binds the matrix */
+	r = apsim_tree_mkdir_p(t, "bus/matrix/drivers/" VFIO_AP_DRV_NAME, &v->matrix_drv);
+	if (r < 0)
+		goto out_remove;
+	r = apsim_tree_add_group(t, v->matrix_node, matrix_attrs, v);
+	if (r < 0)
+		goto out_remove;
+	r = apsim_tree_symlink(t, v->matrix_drv, "matrix", v->matrix_node, NULL);
+	if (r < 0)
+		goto out_remove;
+	r = apsim_tree_symlink(t, v->matrix_node, "driver", v->matrix_drv, NULL);
+	if (r < 0)
+		goto out_remove;
+	apsim__vfio_ap_uevent(v, v->matrix_node, APSIM_UEVENT_BIND, "matrix", NULL, matrix_vars);
+	return 0;
+
+out_remove:
+	apsim__vfio_ap_mdev_tree_done(v);
+	return r;
+}
+
+/* mdev_register_driver + mdev_register_parent */
+int apsim__vfio_ap_mdev_register(struct apsim_vfio_ap *v)
+{
+	static const char *const registered[] = { "MDEV_STATE=registered", NULL };
+	struct apsim_tree *t = v->tree;
+	struct apsim_node *types;
+	int r;
+
+	r = apsim_tree_mkdir_p(t, "bus/mdev/devices", &v->mdev_bus_devices);
+	if (r < 0)
+		return r;
+	v->mdev_bus = apsim_node_parent(v->mdev_bus_devices);
+	r = apsim_tree_mkdir_p(t, "bus/mdev/drivers/" VFIO_AP_MDEV_DRV_NAME, &v->mdev_drv);
+	if (r < 0)
+		return r;
+	r = apsim_tree_mkdir(t, v->matrix_node, "mdev_supported_types", &types);
+	if (r < 0)
+		return r;
+	r = apsim_tree_mkdir(t, types, VFIO_AP_MDEV_TYPE, &v->type_node);
+	if (r < 0)
+		return r;
+	r = apsim_tree_add_group(t, v->type_node, type_attrs, v);
+	if (r < 0)
+		return r;
+	r = apsim_tree_mkdir(t, v->type_node, "devices", &v->type_devices);
+	if (r < 0)
+		return r;
+	r = apsim_tree_mkdir_p(t, "class/mdev_bus", &v->class_mdev_bus);
+	if (r < 0)
+		return r;
+	r = apsim_tree_symlink(t, v->class_mdev_bus, "matrix", v->matrix_node, NULL);
+	if (r < 0)
+		return r;
+	apsim__vfio_ap_uevent(v, v->matrix_node, APSIM_UEVENT_CHANGE, "matrix", registered, matrix_vars);
+	return 0;
+}
+
+void apsim__vfio_ap_mdev_tree_done(struct apsim_vfio_ap *v)
+{
+	struct apsim_tree *t = v->tree;
+
+	if (!t)
+		return;
+	if (v->class_mdev_bus) {
+		apsim_tree_remove(t, v->class_mdev_bus);
+		v->class_mdev_bus = NULL;
+	}
+	if (v->mdev_bus) {
+		apsim_tree_remove(t, v->mdev_bus);
+		v->mdev_bus = NULL;
+	}
+	if (v->matrix_bus) {
+		apsim_tree_remove(t, v->matrix_bus);
+		v->matrix_bus = NULL;
+	}
+	if (v->root) {
+		apsim_tree_remove(t, v->root);
+		v->root = NULL;
+	}
+	v->mdev_bus_devices = v->mdev_drv = v->matrix_drv = NULL;
+	v->matrix_node = v->type_node = v->type_devices = NULL;
+}
+
+/* --- mdev attributes (spec 6.3, 6.4) --- */
+
+/* kstrtoul(buf, 0) as the six (un)assign attributes parse: -EINVAL / -ERANGE */
+static int parse_id(const char *buf, unsigned long *ret)
+{
+	return apsim__kstrtoul(buf, 0, ret);
+}
+
+/* vfio_ap_mdev_validate_masks */
+static int validate_masks(struct vfio_ap_mdev *m)
+{
+	if (apsim_bus_matrix_reserved(m->v->bus, &m->matrix.apm, &m->matrix.aqm))
+		return -EADDRNOTAVAIL;
+	return apsim__vfio_ap_verify_no_sharing(m->v, m, &m->matrix.apm, &m->matrix.aqm);
+}
+
+static ssize_t assign_adapter_store(void *obj, const char *buf, size_t len)
+{
+	struct vfio_ap_mdev *m = obj;
+	unsigned long apid;
+	int r;
+
+	r = parse_id(buf, &apid);
+	if (r < 0)
+		return r;
+	if (apid > m->matrix.apm_max)
+		return -ENODEV;
+	if (apsim_mask_test(&m->matrix.apm, (unsigned) apid))
+		return (ssize_t) len;
+	apsim_mask_set(&m->matrix.apm, (unsigned) apid);
+	r = validate_masks(m);
+	if (r < 0) {
+		apsim_mask_clear(&m->matrix.apm, (unsigned) apid);
+		return r;
+	}
+	apsim__vfio_ap_link_adapter(m, (unsigned) apid);
+	apsim__vfio_ap_refilter(m, false);
+	return (ssize_t) len;
+}
+
+static ssize_t unassign_adapter_store(void *obj, const char *buf, size_t len)
+{
+	struct vfio_ap_mdev *m = obj;
+	struct apsim_mask apids;
+	unsigned long apid;
+	int r;
+
+	r = parse_id(buf, &apid);
+	if (r < 0)
+		return r;
+	if (apid > m->matrix.apm_max)
+		return -ENODEV;
+	if (!apsim_mask_test(&m->matrix.apm, (unsigned) apid))
+		return (ssize_t) len;
+	apsim_mask_clear(&m->matrix.apm, (unsigned) apid);
+	apsim_mask_zero(&apids);
+	apsim_mask_set(&apids, (unsigned) apid);
+	apsim__vfio_ap_hot_unplug_adapters(m, &apids);
+	return (ssize_t) len;
+}
+
+static ssize_t assign_domain_store(void *obj, const char *buf, size_t len)
+{
+	struct vfio_ap_mdev *m = obj;
+	unsigned long apqi;
+	int r;
+
+	r = parse_id(buf, &apqi);
+	if (r < 0)
+		return r;
+	if (apqi > m->matrix.aqm_max)
+		return -ENODEV;
+	if (apsim_mask_test(&m->matrix.aqm, (unsigned) apqi))
+		return (ssize_t) len;
+	apsim_mask_set(&m->matrix.aqm, (unsigned) apqi);
+	r = validate_masks(m);
+	if (r < 0) {
+		apsim_mask_clear(&m->matrix.aqm, (unsigned) apqi);
+		return r;
+	}
+	apsim__vfio_ap_link_domain(m, (unsigned) apqi);
+	apsim__vfio_ap_refilter(m, false);
+	return (ssize_t) len;
+}
+
+static ssize_t unassign_domain_store(void *obj, const char *buf, size_t len)
+{
+	struct vfio_ap_mdev *m = obj;
+	struct apsim_mask apqis;
+	unsigned long apqi;
+	int r;
+
+	r = parse_id(buf, &apqi);
+	if (r < 0)
+		return r;
+	if (apqi > m->matrix.aqm_max)
+		return -ENODEV;
+	if (!apsim_mask_test(&m->matrix.aqm, (unsigned) apqi))
+		return (ssize_t) len;
+	apsim_mask_clear(&m->matrix.aqm, (unsigned) apqi);
+	apsim_mask_zero(&apqis);
+	apsim_mask_set(&apqis, (unsigned) apqi);
+	apsim__vfio_ap_hot_unplug_domains(m, &apqis);
+	return (ssize_t) len;
+}
+
+/* no default-driver or sharing checks for control domains (spec 6.3) */
+static ssize_t assign_control_domain_store(void *obj, const char *buf, size_t len)
+{
+	struct vfio_ap_mdev *m = obj;
+	unsigned long id;
+	int r;
+
+	r = parse_id(buf, &id);
+	if (r < 0)
+		return r;
+	if (id > m->matrix.adm_max)
+		return -ENODEV;
+	if (apsim_mask_test(&m->matrix.adm, (unsigned) id))
+		return (ssize_t) len;
+	apsim_mask_set(&m->matrix.adm, (unsigned) id);
+	if (apsim__vfio_ap_filter_cdoms(m))
+		apsim__vfio_ap_update_guest_apcb(m);
+	return (ssize_t) len;
+}
+
+static ssize_t unassign_control_domain_store(void *obj, const char *buf, size_t len)
+{
+	struct vfio_ap_mdev *m = obj;
+	unsigned long id;
+	int r;
+
+	r = parse_id(buf, &id);
+	if (r < 0)
+		return r;
+	if (id > m->matrix.adm_max)
+		return -ENODEV;
+	if (!apsim_mask_test(&m->matrix.adm, (unsigned) id))
+		return (ssize_t) len;
+	apsim_mask_clear(&m->matrix.adm, (unsigned) id);
+	if (apsim_mask_test(&m->shadow.adm, (unsigned) id)) {
+		apsim_mask_clear(&m->shadow.adm, (unsigned) id);
+		apsim__vfio_ap_update_guest_apcb(m);
+	}
+	return (ssize_t) len;
+}
+
+/* sysfs_emit_at: append, never more than a page */
+static void emit(char *buf, size_t len, size_t *pos, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (*pos + n >= len)
+		return;
+	memcpy(buf + *pos, s, n + 1);
+	*pos += n;
+}
+
+static ssize_t control_domains_show(void *obj, char *buf, size_t len)
+{
+	struct vfio_ap_mdev *m = obj;
+	size_t pos = 0;
+
+	buf[0] = '\0';
+	for (int id = apsim_mask_next(&m->matrix.adm, 0); id >= 0 && (unsigned) id <= m->matrix.adm_max;
+	     id = apsim_mask_next(&m->matrix.adm, (unsigned) id + 1))
+	{
+		char line[16];
+
+		snprintf(line, sizeof(line), "%04x\n", (unsigned) id & 0xffff);
+		emit(buf, len, &pos, line);
+	}
+	return (ssize_t) pos;
+}
+
+/* vfio_ap_mdev_matrix_show: bits above the maxima are not shown */
+static ssize_t matrix_format(const struct vfio_ap_matrix *mx, char *buf, size_t len)
+{
+	unsigned napm = mx->apm_max + 1, naqm = mx->aqm_max + 1;
+	int apid1 = apsim_mask_next(&mx->apm, 0), apqi1 = apsim_mask_next(&mx->aqm, 0);
+	bool have_ap = apid1 >= 0 && (unsigned) apid1 < napm;
+	bool have_aq = apqi1 >= 0 && (unsigned) apqi1 < naqm;
+	size_t pos = 0;
+	char line[24];
+
+	buf[0] = '\0';
+	for (int apid = have_ap ? apid1 : -1; apid >= 0 && (unsigned) apid < napm;
+	     apid = apsim_mask_next(&mx->apm, (unsigned) apid + 1)) {
+		if (!have_aq) {
+			snprintf(line, sizeof(line), "%02x.\n", (unsigned) apid & 0xff);
+			emit(buf, len, &pos, line);
+			continue;
+		}
+		for (int apqi = apqi1; apqi >= 0 && (unsigned) apqi < naqm;
+		     apqi = apsim_mask_next(&mx->aqm, (unsigned) apqi + 1)) {
+			snprintf(line, sizeof(line), "%02x.%04x\n", (unsigned) apid & 0xff,
+				 (unsigned) apqi & 0xffff);
+			emit(buf, len, &pos, line);
+		}
+	}
+	if (!have_ap && have_aq) {
+		for (int apqi = apqi1; apqi >= 0 && (unsigned) apqi < naqm;
+		     apqi = apsim_mask_next(&mx->aqm, (unsigned) apqi + 1)) {
+			snprintf(line, sizeof(line), ".%04x\n", (unsigned) apqi & 0xffff);
+			emit(buf, len, &pos, line);
+		}
+	}
+	return (ssize_t) pos;
+}
+
+static ssize_t matrix_show(void *obj, char *buf, size_t len)
+{
+	struct vfio_ap_mdev *m = obj;
+
+	return matrix_format(&m->matrix, buf, len);
+}
+
+static ssize_t guest_matrix_show(void *obj, char *buf, size_t len)
+{
+	struct vfio_ap_mdev *m = obj;
+
+	return matrix_format(&m->shadow, buf, len);
+}
+
+/* AP_CONFIG_STRLEN = 3 * (256 / 4 + 3) */
+#define AP_CONFIG_STRLEN 201
+
+/* spec 6.4: "0x<64>,0x<64>,0x<64>\n" (201 characters) into buf (AP_CONFIG_STRLEN + 1) */
+static size_t ap_config_format(const struct apsim_mask *apm, const struct apsim_mask *aqm,
+			       const struct apsim_mask *adm, char *buf)
+{
+	const struct apsim_mask *masks[3] = { apm, aqm, adm };
+	size_t pos = 0;
+
+	for (unsigned i = 0; i < 3; i++) {
+		char s[APSIM_MASK_STRLEN];
+
+		apsim_mask_format(masks[i], s, sizeof(s));
+		memcpy(buf + pos, s, 66);
+		pos += 66;
+		buf[pos++] = i < 2 ? ',' : '\n';
+	}
+	buf[pos] = '\0';
+	return pos;
+}
+
+static ssize_t ap_config_show(void *obj, char *buf, size_t len)
+{
+	struct vfio_ap_mdev *m = obj;
+	char s[AP_CONFIG_STRLEN + 1];
+	size_t n = ap_config_format(&m->matrix.apm, &m->matrix.aqm, &m->matrix.adm, s);
+
+	return snprintf(buf, len, "%s", s) < 0 ? -EIO : (ssize_t) n;
+}
+
+/* strsep(&rest, ",\n") */
+static char *next_token(char **rest)
+{
+	char *tok = *rest, *p;
+
+	if (!tok)
+		return NULL;
+	for (p = tok; *p && *p != ',' && *p != '\n'; p++)
+		;
+	if (*p) {
+		*p = '\0';
+		*rest = p + 1;
+	} else {
+		*rest = NULL;
+	}
+	return tok;
+}
+
+static int parse_bitmap(char **rest, struct apsim_mask *ret)
+{
+	char *tok = next_token(rest);
+
+	if (!tok)
+		return -EINVAL;
+	apsim_mask_zero(ret);
+	return apsim_mask_parse_hex(tok, strlen(tok), ret);
+}
+
+static int matrix_overflow_check(const struct vfio_ap_matrix *mx)
+{
+	int bit;
+
+	bit = apsim_mask_next(&mx->apm, mx->apm_max + 1);
+	if (bit >= 0)
+		return -ENODEV;
+	bit = apsim_mask_next(&mx->aqm, mx->aqm_max + 1);
+	if (bit >= 0)
+		return -ENODEV;
+	bit = apsim_mask_next(&mx->adm, mx->adm_max + 1);
+	if (bit >= 0)
+		return -ENODEV;
+	return 0;
+}
+
+/* ap_config_store (spec 6.4, spec 8 item 29) */
+static int ap_config_apply(struct vfio_ap_mdev *m, const char *buf, size_t len)
+{
+	char str[AP_CONFIG_STRLEN + 1], *rest = str;
+	struct apsim_mask apm, aqm, adm, rem_apm, rem_aqm, add_apm, add_aqm, filtered;
+	struct vfio_ap_matrix old = m->matrix;
+	size_t n = 0;
+	bool update;
+	int r;
+
+	/* kstrndup(buf, AP_CONFIG_STRLEN) */
+	while (n < len && n < AP_CONFIG_STRLEN && buf[n]) {
+		str[n] = buf[n];
+		n++;
+	}
+	str[n] = '\0';
+	if (parse_bitmap(&rest, &apm) < 0 || parse_bitmap(&rest, &aqm) < 0 ||
+	    parse_bitmap(&rest, &adm) < 0)
+		return -EINVAL;
+
+	apsim_mask_andnot(&rem_apm, &old.apm, &apm);
+	apsim_mask_andnot(&rem_aqm, &old.aqm, &aqm);
+	apsim_mask_andnot(&add_apm, &apm, &old.apm);
+	apsim_mask_andnot(&add_aqm, &aqm, &old.aqm);
+
+	/* the new masks are needed in the mdev for validation */
+	m->matrix.apm = apm;
+	m->matrix.aqm = aqm;
+	m->matrix.adm = adm;
+	r = validate_masks(m);
+	if (r == 0)
+		r = matrix_overflow_check(&m->matrix);   /* only after validation */
+	if (r < 0) {
+		m->matrix = old;
+		return r;
+	}
+
+	/* the old masks for the unplug/unlink of what goes away: up to two updates */
+	m->matrix = old;
+	apsim__vfio_ap_hot_unplug_adapters(m, &rem_apm);
+	apsim__vfio_ap_hot_unplug_domains(m, &rem_aqm);
+
+	/* the new ones for linking what comes */
+	m->matrix.apm = apm;
+	m->matrix.aqm = aqm;
+	m->matrix.adm = adm;
+	for (int apid = apsim_mask_next(&add_apm, 0); apid >= 0;
+	     apid = apsim_mask_next(&add_apm, (unsigned) apid + 1))
+		apsim__vfio_ap_link_adapter(m, (unsigned) apid);
+	for (int apqi = apsim_mask_next(&add_aqm, 0); apqi >= 0;
+	     apqi = apsim_mask_next(&add_aqm, (unsigned) apqi + 1))
+		apsim__vfio_ap_link_domain(m, (unsigned) apqi);
+
+	/* the third possible update */
+	update = apsim__vfio_ap_filter_matrix(m, &filtered);
+	update |= apsim__vfio_ap_filter_cdoms(m);
+	if (update) {
+		apsim__vfio_ap_update_guest_apcb(m);
+		apsim__vfio_ap_reset_queues_for_apids(m, &filtered);
+	}
+	return 0;
+}
+
+static ssize_t ap_config_store(void *obj, const char *buf, size_t len)
+{
+	int r = ap_config_apply(obj, buf, len);
+
+	return r < 0 ? r : (ssize_t) len;
+}
+
+/* vfio_ap_mdev_attrs, in the kernel's order */
+static const struct apsim_attr mdev_attrs[] = {
+	APSIM_ATTR_WO(assign_adapter),
+	APSIM_ATTR_WO(unassign_adapter),
+	APSIM_ATTR_WO(assign_domain),
+	APSIM_ATTR_WO(unassign_domain),
+	APSIM_ATTR_WO(assign_control_domain),
+	APSIM_ATTR_WO(unassign_control_domain),
+	APSIM_ATTR_RW(ap_config),
+	APSIM_ATTR_RO(control_domains),
+	APSIM_ATTR_RO(matrix),
+	APSIM_ATTR_RO(guest_matrix),
+	{ 0 },
+};
+
+/* the mdev core's 'remove' (mdev_sysfs.c remove_store) */
+static ssize_t remove_store(void *obj, const char *buf, size_t len)
+{
+	struct vfio_ap_mdev *m = obj;
+	unsigned long val;
+	int r;
+
+	if (apsim__kstrtoul(buf, 0, &val) < 0)
+		return -EINVAL;
+	if (!val)
+		return (ssize_t) len;
+	r = apsim__vfio_ap_mdev_remove(m->v, m->uuid);
+	return r < 0 ? r : (ssize_t) len;
+}
+
+static const struct apsim_attr mdev_core_attrs[] = {
+	APSIM_ATTR_WO(remove),
+	{ 0 },
+};
+
+static const char *const mdev_vars[] = { "DRIVER=" VFIO_AP_MDEV_DRV_NAME, NULL };
+
+static ssize_t mdev_uevent_show(void *obj, char *buf, size_t len)
+{
+	return snprintf(buf, len, "DRIVER=%s\n", VFIO_AP_MDEV_DRV_NAME);
+}
+
+static ssize_t mdev_uevent_store(void *obj, const char *buf, size_t len)
+{
+	struct vfio_ap_mdev *m = obj;
+
+	return synth_uevent(m->v, m->node, "mdev", mdev_vars, buf, len);
+}
+
+static const struct apsim_attr mdev_uevent_attrs[] = {
+	{ .name = "uevent", .mode = 0644, .show = mdev_uevent_show, .store = mdev_uevent_store },
+	{ 0 },
+};
+
+/* --- create / remove --- */
+
+/* uuid_is_valid on the first 36 characters (guid_parse); what follows is ignored, as in the
+ * kernel. The device name is the lowercase form ("%pUl"). */
+static int uuid_parse(const char *s, char ret[UUID_STRLEN + 1])
+{
+	for (unsigned i = 0; i < UUID_STRLEN; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return -EINVAL;
+		} else if (!isxdigit((unsigned char) s[i])) {
+			return -EINVAL;
+		}
+	}
+	for (unsigned i = 0; i < UUID_STRLEN; i++)
+		ret[i] = (char) tolower((unsigned char) s[i]);
+	ret[UUID_STRLEN] = '\0';
+	return 0;
+}
+
+static void mdev_list_del(struct apsim_vfio_ap *v, struct vfio_ap_mdev *m)
+{
+	for (struct vfio_ap_mdev **p = &v->mdevs; *p; p = &(*p)->next) {
+		if (*p == m) {
+			*p = m->next;
+			return;
+		}
+	}
+}
+
+/* Forget every pointer a queue still holds to m (the kernel leaves stale back-links). */
+static void queues_forget_mdev(struct apsim_vfio_ap *v, struct vfio_ap_mdev *m)
+{
+	for (struct vfio_ap_queue *q = v->queues_list; q; q = q->next) {
+		if (q->matrix_mdev == m)
+			q->matrix_mdev = NULL;
+		if (q->qtable == m)
+			q->qtable = NULL;
+	}
+}
+
+static void mdev_remove_links(struct apsim_vfio_ap *v, const char *uuid)
+{
+	if (v->type_devices)
+		apsim_tree_remove_child(v->tree, v->type_devices, uuid);
+	if (v->mdev_drv)
+		apsim_tree_remove_child(v->tree, v->mdev_drv, uuid);
+	if (v->mdev_bus_devices)
+		apsim_tree_remove_child(v->tree, v->mdev_bus_devices, uuid);
+}
+
+int apsim__vfio_ap_mdev_create(struct apsim_vfio_ap *v, const char *str)
+{
+	struct apsim_tree *t;
+	struct vfio_ap_mdev *m;
+	char uuid[UUID_STRLEN + 1];
+	int r;
+
+	APSIM_CHECK_ARG(v && str);
+	t = v->tree;
+	r = uuid_parse(str, uuid);
+	if (r < 0)
+		return r;
+	if (apsim__vfio_ap_find_mdev(v, uuid))
+		return -EEXIST;
+	if (!v->available_instances)
+		return -EUSERS;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->v = v;
+	memcpy(m->uuid, uuid, sizeof(uuid));
+
+	/* device_add */
+	r = apsim_tree_mkdir(t, v->matrix_node, uuid, &m->node);
+	if (r < 0)
+		goto out_free;
+	r = apsim_tree_symlink(t, m->node, "subsystem", v->mdev_bus, NULL);
+	if (r < 0)
+		goto out_remove;
+	r = apsim_tree_add_group(t, m->node, mdev_uevent_attrs, m);
+	if (r < 0)
+		goto out_remove;
+	r = apsim_tree_symlink(t, v->mdev_bus_devices, uuid, m->node, NULL);
+	if (r < 0)
+		goto out_remove;
+	v->available_instances--;
+	apsim__vfio_ap_uevent(v, m->node, APSIM_UEVENT_ADD, "mdev", NULL, NULL);
+
+	/* device_driver_attach(vfio_ap_mdev): vfio_ap_mdev_probe + init_dev */
+	apsim__vfio_ap_matrix_init(&v->info, &m->matrix);
+	apsim__vfio_ap_matrix_init(&v->info, &m->shadow);
+	r = apsim_tree_add_group(t, m->node, mdev_attrs, m);
+	if (r < 0)
+		goto out_remove_uevent;
+	r = apsim_tree_symlink(t, v->mdev_drv, uuid, m->node, NULL);
+	if (r < 0)
+		goto out_remove_uevent;
+	r = apsim_tree_symlink(t, m->node, "driver", v->mdev_drv, NULL);
+	if (r < 0)
+		goto out_remove_uevent;
+	m->next = v->mdevs;     /* list_add: newest first */
+	v->mdevs = m;
+	apsim__vfio_ap_uevent(v, m->node, APSIM_UEVENT_BIND, "mdev", NULL, mdev_vars);
+
+	/* mdev_create_sysfs_files */
+	r = apsim_tree_symlink(t, v->type_devices, uuid, m->node, NULL);
+	if (r == 0)
+		r = apsim_tree_symlink(t, m->node, "mdev_type", v->type_node, NULL);
+	if (r == 0)
+		r = apsim_tree_add_group(t, m->node, mdev_core_attrs, m);
+	if (r < 0) {
+		mdev_list_del(v, m);
+		apsim__vfio_ap_uevent(v, m->node, APSIM_UEVENT_UNBIND, "mdev", NULL, NULL);
+		goto out_remove_uevent;
+	}
+	apsim_dbg("vfio_ap: mdev %s created", uuid);
+	return 0;
+
+out_remove_uevent:
+	apsim__vfio_ap_uevent(v, m->node, APSIM_UEVENT_REMOVE, "mdev", NULL, NULL);
+	v->available_instances++;
+out_remove:
+	mdev_remove_links(v, uuid);
+	apsim_tree_remove(t, m->node);
+out_free:
+	free(m);
+	return r;
+}
+
+/* Tear one mdev down (vfio_ap_mdev_remove + device_del), no checks. */
+static void mdev_destroy(struct apsim_vfio_ap *v, struct vfio_ap_mdev *m, bool events)
+{
+	struct apsim_tree *t = v->tree;
+
+	/* mdev_remove_sysfs_files */
+	if (v->type_devices)
+		apsim_tree_remove_child(t, v->type_devices, m->uuid);
+	if (m->node) {
+		apsim_tree_remove_child(t, m->node, "mdev_type");
+		apsim_tree_remove_group(t, m->node, mdev_core_attrs);
+	}
+
+	/* unbind: vfio_ap_mdev_remove resets and unlinks the queues, list_del */
+	(void) apsim__vfio_ap_reset_mdev_queues(m);
+	for (int apid = apsim_mask_next(&m->matrix.apm, 0); apid >= 0;
+	     apid = apsim_mask_next(&m->matrix.apm, (unsigned) apid + 1)) {
+		for (int apqi = apsim_mask_next(&m->matrix.aqm, 0); apqi >= 0;
+		     apqi = apsim_mask_next(&m->matrix.aqm, (unsigned) apqi + 1)) {
+			struct vfio_ap_queue *q = apsim__vfio_ap_mdev_get_queue(m, APSIM_QID(apid, apqi));
+
+			if (q)
+				q->matrix_mdev = NULL;
+		}
+	}
+	mdev_list_del(v, m);
+	queues_forget_mdev(v, m);
+	if (m->node) {
+		apsim_tree_remove_group(t, m->node, mdev_attrs);
+		apsim_tree_remove_child(t, m->node, "driver");
+	}
+	if (v->mdev_drv)
+		apsim_tree_remove_child(t, v->mdev_drv, m->uuid);
+	if (events && m->node)
+		apsim__vfio_ap_uevent(v, m->node, APSIM_UEVENT_UNBIND, "mdev", NULL, NULL);
+
+	/* device_del */
+	if (v->mdev_bus_devices)
+		apsim_tree_remove_child(t, v->mdev_bus_devices, m->uuid);
+	if (events && m->node)
+		apsim__vfio_ap_uevent(v, m->node, APSIM_UEVENT_REMOVE, "mdev", NULL, NULL);
+	if (m->node)
+		apsim_tree_remove(t, m->node);
+	v->available_instances++;
+	free(m);
+}
+
+/*
+ * Writing 1 to remove while a guest uses the mdev: the real vfio core blocks the write (it
+ * calls the driver's request callback, which clears the guest's APCB and signals the
+ * request eventfd, then waits until the user - QEMU - releases the device). A simulator
+ * cannot block a write on a guest that is only a data structure, so the write fails with
+ * -EBUSY and changes nothing: stop the guest first.
+ */
+int apsim__vfio_ap_mdev_remove(struct apsim_vfio_ap *v, const char *uuid)
+{
+	struct vfio_ap_mdev *m;
+
+	APSIM_CHECK_ARG(v && uuid);
+	m = apsim__vfio_ap_find_mdev(v, uuid);
+	if (!m)
+		return -ENODEV;
+	if (m->kvm)
+		return -EBUSY;
+	mdev_destroy(v, m, true);
+	apsim_dbg("vfio_ap: mdev %s removed", uuid);
+	return 0;
+}
+
+void apsim__vfio_ap_mdevs_free_all(struct apsim_vfio_ap *v)
+{
+	while (v->mdevs) {
+		v->mdevs->kvm = NULL;
+		mdev_destroy(v, v->mdevs, false);
+	}
+}
+
+/* --- guests (spec 6.6) --- */
+
+int apsim__vfio_ap_open_device(struct apsim_vfio_ap *v, const char *uuid, struct apsim_guest *g)
+{
+	struct vfio_ap_mdev *m;
+
+	APSIM_CHECK_ARG(v && uuid && g);
+	m = apsim__vfio_ap_find_mdev(v, uuid);
+	if (!m)
+		return -ENODEV;
+	if (m->kvm)
+		return -EPERM;
+	for (struct vfio_ap_mdev *o = v->mdevs; o; o = o->next)
+		if (o->kvm == g)
+			return -EPERM;
+	m->kvm = g;
+	snprintf(g->mdev, sizeof(g->mdev), "%s", m->uuid);
+	/* no re-filtering at attach: the current shadow is pushed as it is (one update) */
+	apsim__vfio_ap_update_guest_apcb(m);
+	return 0;
+}
+
+void apsim__vfio_ap_close_device(struct apsim_vfio_ap *v, struct apsim_guest *g)
+{
+	if (!v || !g)
+		return;
+	for (struct vfio_ap_mdev *m = v->mdevs; m; m = m->next) {
+		if (m->kvm != g)
+			continue;
+		apsim__guest_clear_masks(g);
+		(void) apsim__vfio_ap_reset_mdev_queues(m);
+		m->kvm = NULL;
+		g->mdev[0] = '\0';
+		return;
+	}
+}
+
+/* --- iteration, persistence --- */
+
+int apsim__vfio_ap_for_each_mdev(struct apsim_vfio_ap *v, int (*fn)(const char *uuid, void *ctx),
+				 void *ctx)
+{
+	APSIM_CHECK_ARG(v && fn);
+	for (struct vfio_ap_mdev *m = v->mdevs, *next; m; m = next) {
+		int r;
+
+		next = m->next;
+		r = fn(m->uuid, ctx);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+size_t apsim__vfio_ap_list_mdevs(struct apsim_vfio_ap *v, struct apsim_mdev_record *out, size_t max)
+{
+	size_t n = 0;
+
+	if (!v)
+		return 0;
+	for (struct vfio_ap_mdev *m = v->mdevs; m; m = m->next, n++) {
+		if (n >= max || !out)
+			continue;
+		memcpy(out[n].uuid, m->uuid, sizeof(out[n].uuid));
+		out[n].apm = m->matrix.apm;
+		out[n].aqm = m->matrix.aqm;
+		out[n].adm = m->matrix.adm;
+	}
+	return n;
+}
+
+int apsim__vfio_ap_restore_mdev(struct apsim_vfio_ap *v, const struct apsim_mdev_record *rec)
+{
+	char str[AP_CONFIG_STRLEN + 1];
+	struct vfio_ap_mdev *m;
+	int r;
+
+	APSIM_CHECK_ARG(v && rec);
+	r = apsim__vfio_ap_mdev_create(v, rec->uuid);
+	if (r < 0)
+		return r;
+	m = v->mdevs;   /* the newest */
+	ap_config_format(&rec->apm, &rec->aqm, &rec->adm, str);
+	r = ap_config_apply(m, str, strlen(str));
+	if (r < 0)
+		(void) apsim__vfio_ap_mdev_remove(v, m->uuid);
+	return r;
+}

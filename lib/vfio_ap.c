@@ -1,0 +1,464 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vfio_ap.c - the vfio_ap AP driver (spec 5.4, 6): registration on the host AP bus, probe and
+ * remove of queue devices (spec 6.8), the queue 'status' attribute (spec 6.9), the in_use
+ * veto (spec 6.10), queue links and the queue reset of spec 6.7.
+ *
+ * The matrix device, mdevs and their attributes live in vfio_ap-mdev.c; filtering, APCB
+ * updates and the config-change callbacks in vfio_ap-hotplug.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apsim/clock.h"
+#include "apsim/uevent.h"
+#include "bus-internal.h"
+#include "guest-internal.h"
+#include "macro-internal.h"
+#include "vfio_ap-internal.h"
+#include "vfio_ap-private.h"
+
+/* spec 5.4: CEX4..CEX8, queue devices only (cards always go to cex4card) */
+static const struct apsim_device_id vfio_ap_queue_ids[] = {
+	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX4 },
+	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX5 },
+	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX6 },
+	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX7 },
+	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX8 },
+	{ 0 },
+};
+
+/* spec 1.1: vfio_ap_matrix_init */
+void apsim__vfio_ap_matrix_init(const struct apsim_qci *info, struct vfio_ap_matrix *m)
+{
+	bool apxa = (info->flags & APSIM_QCI_APXA) != 0;
+
+	m->apm_max = apxa ? info->na : 63;
+	m->aqm_max = apxa ? info->nd : 15;
+	m->adm_max = apxa ? info->nd : 15;
+}
+
+struct vfio_ap_queue *apsim__vfio_ap_find_queue(struct apsim_vfio_ap *v, unsigned apqn)
+{
+	return v->queues[apqn & 0xffff];
+}
+
+struct vfio_ap_queue *apsim__vfio_ap_mdev_get_queue(struct vfio_ap_mdev *m, unsigned apqn)
+{
+	struct vfio_ap_queue *q = apsim__vfio_ap_find_queue(m->v, apqn);
+
+	return q && q->qtable == m ? q : NULL;
+}
+
+/* vfio_ap_mdev_link_queue: both directions, once */
+void apsim__vfio_ap_link_queue(struct vfio_ap_mdev *m, struct vfio_ap_queue *q)
+{
+	if (!q || q->qtable == m)
+		return;
+	q->matrix_mdev = m;
+	q->qtable = m;
+}
+
+void apsim__vfio_ap_link_apqn(struct vfio_ap_mdev *m, unsigned apqn)
+{
+	apsim__vfio_ap_link_queue(m, apsim__vfio_ap_find_queue(m->v, apqn));
+}
+
+void apsim__vfio_ap_link_adapter(struct vfio_ap_mdev *m, unsigned apid)
+{
+	for (int apqi = apsim_mask_next(&m->matrix.aqm, 0); apqi >= 0;
+	     apqi = apsim_mask_next(&m->matrix.aqm, (unsigned) apqi + 1))
+		apsim__vfio_ap_link_apqn(m, APSIM_QID(apid, apqi));
+}
+
+void apsim__vfio_ap_link_domain(struct vfio_ap_mdev *m, unsigned apqi)
+{
+	for (int apid = apsim_mask_next(&m->matrix.apm, 0); apid >= 0;
+	     apid = apsim_mask_next(&m->matrix.apm, (unsigned) apid + 1))
+		apsim__vfio_ap_link_apqn(m, APSIM_QID(apid, apqi));
+}
+
+struct vfio_ap_mdev *apsim__vfio_ap_find_mdev(struct apsim_vfio_ap *v, const char *uuid)
+{
+	for (struct vfio_ap_mdev *m = v->mdevs; m; m = m->next)
+		if (strcmp(m->uuid, uuid) == 0)
+			return m;
+	return NULL;
+}
+
+struct vfio_ap_mdev *apsim__vfio_ap_mdev_for_apqn(struct apsim_vfio_ap *v, unsigned apqn)
+{
+	for (struct vfio_ap_mdev *m = v->mdevs; m; m = m->next)
+		if (apsim_mask_test(&m->matrix.apm, APSIM_QID_CARD(apqn)) &&
+		    apsim_mask_test(&m->matrix.aqm, APSIM_QID_QUEUE(apqn)))
+			return m;
+	return NULL;
+}
+
+/* vfio_ap_mdev_verify_no_sharing (spec 6.3 / 6.10) */
+int apsim__vfio_ap_verify_no_sharing(struct apsim_vfio_ap *v, struct vfio_ap_mdev *assignee,
+				     const struct apsim_mask *apm, const struct apsim_mask *aqm)
+{
+	struct apsim_mask ap, aq;
+
+	for (struct vfio_ap_mdev *m = v->mdevs; m; m = m->next) {
+		if (m == assignee)
+			continue;
+		if (!apsim_mask_and(&ap, apm, &m->matrix.apm))
+			continue;
+		if (!apsim_mask_and(&aq, aqm, &m->matrix.aqm))
+			continue;
+		if (apsim_get_log_level() >= APSIM_LOG_DEBUG) {
+			int apid = apsim_mask_next(&ap, 0), apqi = apsim_mask_next(&aq, 0);
+
+			if (assignee)
+				apsim_dbg("vfio_ap: Userspace may not assign queue %02x.%04x to mdev: already assigned to %s",
+					  apid, apqi, m->uuid);
+			else
+				apsim_dbg("vfio_ap: Can not reserve queue %02x.%04x for host driver: in use by mdev",
+					  apid, apqi);
+		}
+		return -EADDRINUSE;
+	}
+	return 0;
+}
+
+/* --- spec 6.7: queue reset --- */
+
+static bool reset_busy_rc(uint8_t rc)
+{
+	return rc == APSIM_RC_RESET_IN_PROGRESS || rc == APSIM_RC_BUSY ||
+	       rc == APSIM_RC_STATE_CHANGE_IN_PROGRESS;
+}
+
+/*
+ * apq_reset_check, run synchronously (the kernel queues it on system_long_wq and every caller
+ * flushes the work right away, so the result is the same). The 20 ms sleeps are simulated:
+ * the global clock does not move. The kernel polls forever; we give up after
+ * VFIO_AP_RESET_MAX_POLLS polls (1 s of simulated waiting), leaving reset_status at the last
+ * ZAPQ's status - the queue then stays unpassable (spec 6.5) until a later reset succeeds,
+ * which is what a guest would observe while the kernel's worker keeps waiting.
+ */
+static void reset_check(struct apsim_vfio_ap *v, struct vfio_ap_queue *q)
+{
+	unsigned elapsed = 0;
+
+	for (unsigned i = 0; i < VFIO_AP_RESET_MAX_POLLS; i++) {
+		struct apsim_qstatus st;
+		uint64_t hw;
+		int ret;
+
+		elapsed += VFIO_AP_RESET_INTERVAL_MS;
+		apsim__bus_tapq(v->bus, q->apqn, false, &st, &hw);
+		switch (st.response_code) {
+		case APSIM_RC_NORMAL:
+		case APSIM_RC_DECONFIGURED:
+		case APSIM_RC_CHECKSTOPPED:
+			ret = 0;
+			break;
+		case APSIM_RC_RESET_IN_PROGRESS:
+		case APSIM_RC_BUSY:
+			ret = -EBUSY;
+			break;
+		case 0x35: /* ASSOC_SECRET_NOT_UNIQUE */
+		case 0x36: /* ASSOC_FAILED */
+			ret = -EAGAIN;
+			break;
+		default:
+			apsim_dbg("vfio_ap: failed to verify reset of queue %02x.%04x: TAPQ rc=%u",
+				  APSIM_QID_CARD(q->apqn), APSIM_QID_QUEUE(q->apqn), st.response_code);
+			return;
+		}
+		if (ret == -EBUSY) {
+			apsim_dbg("vfio_ap: Waited %ums for reset of queue %02x.%04x (%u, %u, %u)", elapsed,
+				  APSIM_QID_CARD(q->apqn), APSIM_QID_QUEUE(q->apqn), st.response_code,
+				  st.queue_empty, st.irq_enabled);
+			continue;
+		}
+		if (reset_busy_rc(q->reset_status.response_code) || ret == -EAGAIN) {
+			apsim__bus_zapq(v->bus, q->apqn, &q->reset_status);
+			q->resets++;
+			v->total_resets++;
+			continue;
+		}
+		return;         /* done; AQIC resources would be freed here */
+	}
+	apsim_dbg("vfio_ap: gave up waiting for the reset of queue %02x.%04x after %ums",
+		  APSIM_QID_CARD(q->apqn), APSIM_QID_QUEUE(q->apqn), elapsed);
+}
+
+/* vfio_ap_mdev_reset_queue + flush_work */
+void apsim__vfio_ap_reset_queue(struct apsim_vfio_ap *v, struct vfio_ap_queue *q)
+{
+	if (!q)
+		return;
+	apsim__bus_zapq(v->bus, q->apqn, &q->reset_status);
+	q->resets++;
+	v->total_resets++;
+	switch (q->reset_status.response_code) {
+	case APSIM_RC_NORMAL:
+	case APSIM_RC_RESET_IN_PROGRESS:
+	case APSIM_RC_BUSY:
+	case APSIM_RC_STATE_CHANGE_IN_PROGRESS:
+		reset_check(v, q);
+		break;
+	case APSIM_RC_DECONFIGURED:
+	case APSIM_RC_CHECKSTOPPED:
+		break;  /* AQIC resources freed */
+	default:
+		apsim_dbg("vfio_ap: PQAP/ZAPQ for %02x.%04x failed with invalid rc=%u",
+			  APSIM_QID_CARD(q->apqn), APSIM_QID_QUEUE(q->apqn),
+			  q->reset_status.response_code);
+		break;
+	}
+}
+
+/* vfio_ap_mdev_reset_queues: every queue in M's qtable (ascending APQN) */
+int apsim__vfio_ap_reset_mdev_queues(struct vfio_ap_mdev *m)
+{
+	struct apsim_vfio_ap *v = m->v;
+	int ret = 0;
+
+	for (struct vfio_ap_queue *q = v->queues_list; q; q = q->next)
+		if (q->qtable == m)
+			apsim__vfio_ap_reset_queue(v, q);
+	for (struct vfio_ap_queue *q = v->queues_list; q; q = q->next)
+		if (q->qtable == m && q->reset_status.response_code)
+			ret = -EIO;
+	return ret;
+}
+
+/* --- the AP driver (spec 6.8 - 6.10) --- */
+
+static struct apsim_vfio_ap *dev_to_vfio_ap(struct apsim_device *dev)
+{
+	struct apsim_driver *drv = apsim_device_get_driver(dev);
+
+	if (!drv)
+		return NULL;
+	return drv->priv;
+}
+
+static void queue_list_add(struct apsim_vfio_ap *v, struct vfio_ap_queue *q)
+{
+	struct vfio_ap_queue **p = &v->queues_list;
+
+	while (*p && (*p)->apqn < q->apqn)
+		p = &(*p)->next;
+	q->next = *p;
+	*p = q;
+	v->queues[q->apqn] = q;
+}
+
+static void queue_list_del(struct apsim_vfio_ap *v, struct vfio_ap_queue *q)
+{
+	for (struct vfio_ap_queue **p = &v->queues_list; *p; p = &(*p)->next) {
+		if (*p == q) {
+			*p = q->next;
+			break;
+		}
+	}
+	if (v->queues[q->apqn] == q)
+		v->queues[q->apqn] = NULL;
+}
+
+/* vfio_ap_mdev_probe_queue (spec 6.8) */
+static int vfio_ap_probe(struct apsim_device *dev)
+{
+	struct apsim_vfio_ap *v = dev_to_vfio_ap(dev);
+	struct vfio_ap_queue *q;
+	struct vfio_ap_mdev *m;
+
+	if (!v)
+		return -ENODEV;
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	q->dev = dev;
+	q->apqn = apsim_device_get_qid(dev) & 0xffff;
+	/* reset_status zeroed: RC 0, passable until a reset says otherwise */
+	queue_list_add(v, q);
+
+	/* legacy policy: no config callbacks, so the QCI copy is refreshed at every probe */
+	if (v->policy == APSIM_POLICY_LEGACY) {
+		struct apsim_qci qci;
+
+		if (apsim_bus_get_qci(v->bus, &qci) == 0)
+			v->info = qci;
+	}
+
+	m = apsim__vfio_ap_mdev_for_apqn(v, q->apqn);
+	if (m) {
+		apsim__vfio_ap_link_queue(m, q);
+		if (v->policy == APSIM_POLICY_COALESCED && v->cfg_window) {
+			/* coalesced: plugging is deferred to on_scan_complete (always safe) */
+			m->defer_filter = true;
+		} else if (apsim_mask_empty(&m->apm_add) && apsim_mask_empty(&m->aqm_add)) {
+			apsim__vfio_ap_refilter(m, false);
+		}
+		/* else: a config addition is being processed, on_scan_complete plugs */
+	}
+	apsim_device_set_drvdata(dev, q);
+	return 0;
+}
+
+/* vfio_ap_mdev_remove_queue (spec 6.8) */
+static void vfio_ap_remove(struct apsim_device *dev)
+{
+	struct apsim_vfio_ap *v = dev_to_vfio_ap(dev);
+	struct vfio_ap_queue *q = apsim_device_get_drvdata(dev);
+	struct vfio_ap_mdev *m;
+	unsigned apid, apqi;
+
+	if (!v || !q)
+		return;
+	m = q->matrix_mdev;     /* the kernel uses the back-link, stale or not */
+	apid = APSIM_QID_CARD(q->apqn);
+	apqi = APSIM_QID_QUEUE(q->apqn);
+
+	if (m && apsim_mask_test(&m->shadow.apm, apid) && apsim_mask_test(&m->shadow.aqm, apqi)) {
+		struct apsim_mask apids;
+
+		/* a single queue cannot be unplugged: unplug the adapter. In the coalesced
+		 * policy this push cannot be deferred either: the queue is still in the host
+		 * configuration and is about to leave vfio_ap. */
+		apsim_mask_clear(&m->shadow.apm, apid);
+		apsim__vfio_ap_update_guest_apcb(m);
+		apsim_mask_zero(&apids);
+		apsim_mask_set(&apids, apid);
+		apsim__vfio_ap_reset_queues_for_apids(m, &apids);
+	} else if (apsim_mask_test(&v->info.apm, apid) && apsim_mask_test(&v->info.aqm, apqi)) {
+		/* still in the host configuration: reset it (else ZAPQ fails with RC 01) */
+		apsim__vfio_ap_reset_queue(v, q);
+	}
+	if (m)
+		q->qtable = NULL;
+	apsim_device_set_drvdata(dev, NULL);
+	queue_list_del(v, q);
+	free(q);
+}
+
+/* vfio_ap_mdev_resource_in_use (spec 6.10): the bus turns it into -EBUSY */
+static int vfio_ap_in_use(struct apsim_driver *drv, const struct apsim_mask *apm,
+			  const struct apsim_mask *aqm)
+{
+	struct apsim_vfio_ap *v = drv->priv;
+
+	return apsim__vfio_ap_verify_no_sharing(v, NULL, apm, aqm);
+}
+
+/* spec 6.9 */
+static ssize_t status_show(void *obj, char *buf, size_t len)
+{
+	struct apsim_device *dev = obj;
+	struct apsim_vfio_ap *v = dev_to_vfio_ap(dev);
+	struct vfio_ap_queue *q = apsim_device_get_drvdata(dev);
+	struct vfio_ap_mdev *m;
+	unsigned apid, apqi;
+
+	if (!v || !q)
+		return -ENODEV;
+	apid = APSIM_QID_CARD(q->apqn);
+	apqi = APSIM_QID_QUEUE(q->apqn);
+	m = apsim__vfio_ap_mdev_for_apqn(v, q->apqn);
+	if (!m)
+		return snprintf(buf, len, "unassigned\n");
+	if (m->kvm && apsim_mask_test(&m->shadow.apm, apid) && apsim_mask_test(&m->shadow.aqm, apqi))
+		return snprintf(buf, len, "in use\n");
+	return snprintf(buf, len, "assigned\n");
+}
+
+static const struct apsim_attr vfio_ap_queue_attrs[] = {
+	APSIM_ATTR_RO(status),
+	{ 0 },
+};
+
+/* vfio_ap_init (spec 6.1): matrix device, AP driver, mdev parent */
+int apsim__vfio_ap_new(struct apsim_bus *bus, enum apsim_policy policy, unsigned quirks,
+		       struct apsim_vfio_ap **ret)
+{
+	struct apsim_vfio_ap *v;
+	int r;
+
+	APSIM_CHECK_ARG(bus && ret && (unsigned) policy < _APSIM_POLICY_MAX);
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	v->queues = calloc(VFIO_AP_NR_APQNS, sizeof(*v->queues));
+	if (!v->queues) {
+		r = -ENOMEM;
+		goto out_free_v;
+	}
+	v->bus = bus;
+	v->tree = apsim__bus_tree(bus);
+	v->uevents = apsim__bus_uevents(bus);
+	v->clock = apsim__bus_clock(bus);
+	v->policy = policy;
+	v->quirks = quirks;
+	v->available_instances = VFIO_AP_MAX_INSTANCES;
+	/* the module's own PQAP(QCI) at load: without QCI the copy stays all-zero */
+	if (apsim_bus_get_qci(bus, &v->info) < 0)
+		memset(&v->info, 0, sizeof(v->info));
+
+	r = apsim__vfio_ap_mdev_tree_init(v);
+	if (r < 0)
+		goto out_free_queues;
+
+	v->drv.name = VFIO_AP_DRV_NAME;
+	v->drv.ids = vfio_ap_queue_ids;
+	v->drv.flags = 0;
+	v->drv.probe = vfio_ap_probe;
+	v->drv.remove = vfio_ap_remove;
+	v->drv.in_use = vfio_ap_in_use;
+	if (policy != APSIM_POLICY_LEGACY) {
+		/* legacy: the driver as before v6.0 registered, without the two callbacks */
+		v->drv.on_config_changed = apsim__vfio_ap_on_config_changed;
+		v->drv.on_scan_complete = apsim__vfio_ap_on_scan_complete;
+	}
+	v->drv.dev_attrs = vfio_ap_queue_attrs;
+	v->drv.priv = v;
+	r = apsim_bus_driver_register(bus, &v->drv);
+	if (r < 0)
+		goto out_tree;
+	v->drv_registered = true;
+
+	r = apsim__vfio_ap_mdev_register(v);
+	if (r < 0)
+		goto out_unregister;
+	*ret = v;
+	return 0;
+
+out_unregister:
+	apsim_bus_driver_unregister(&v->drv);
+out_tree:
+	apsim__vfio_ap_mdev_tree_done(v);
+out_free_queues:
+	free(v->queues);
+out_free_v:
+	free(v);
+	return r;
+}
+
+void apsim__vfio_ap_free(struct apsim_vfio_ap *v)
+{
+	if (!v)
+		return;
+	/* Teardown never touches guests (they may be gone): detach silently first, so that
+	 * the removes of the unregistration below update nobody. */
+	for (struct vfio_ap_mdev *m = v->mdevs; m; m = m->next)
+		m->kvm = NULL;
+	if (v->drv_registered)
+		apsim_bus_driver_unregister(&v->drv);
+	apsim__vfio_ap_mdevs_free_all(v);
+	apsim__vfio_ap_mdev_tree_done(v);
+	while (v->queues_list) {
+		struct vfio_ap_queue *q = v->queues_list;
+
+		v->queues_list = q->next;
+		free(q);
+	}
+	free(v->queues);
+	free(v);
+}
