@@ -695,7 +695,17 @@ static int cmd_machine_flags(struct ctx *c, int argc, char **argv)
 	const char *s = argv[0];
 
 	(void) argc;
-	if (strcmp(s, "none") != 0) {
+	if (s[0] == '0' && s[1] == 'x') {
+		unsigned long v;
+		char *end;
+
+		errno = 0;
+		v = strtoul(s + 2, &end, 16);
+		if (!s[2] || *end || errno || v > 0xffffffffUL)
+			return usage_error(c, "%s: bad flags word '%s' (expected 32-bit hex, e.g. 0xf0000000)",
+					   c->name, s);
+		flags = (uint32_t) v;
+	} else if (strcmp(s, "none") != 0) {
 		while (*s) {
 			size_t n = strcspn(s, ",");
 			bool found = false;
@@ -708,7 +718,7 @@ static int cmd_machine_flags(struct ctx *c, int argc, char **argv)
 				}
 			}
 			if (!found)
-				return usage_error(c, "%s: unknown QCI flag '%.*s' (expected APSC, APXA, QACT, RC8A, APSB or none)",
+				return usage_error(c, "%s: unknown QCI flag '%.*s' (expected APSC, APXA, QACT, RC8A, APSB, none or a hex word)",
 						   c->name, (int) n, s);
 			s += n;
 			if (*s == ',')
@@ -1864,7 +1874,7 @@ static const struct command commands[] = {
 	{ "machine limits", "MAX_ADAPTER_ID MAX_DOMAIN_ID", "QCI na/nd (the APXA maxima)", 2, 2,
 	  CMD_CHANGES, cmd_machine_limits },
 	{ "machine qci", "on|off", "QCI available (facility 12)", 1, 1, CMD_CHANGES, cmd_machine_qci },
-	{ "machine flags", "FLAG,...|none", "QCI flags (APSC, APXA, QACT, RC8A, APSB)", 1, 1, CMD_CHANGES,
+	{ "machine flags", "FLAG,...|none|0xHEX", "QCI flags (APSC, APXA, QACT, RC8A, APSB)", 1, 1, CMD_CHANGES,
 	  cmd_machine_flags },
 	{ "machine queue inject", "APQN RC [COUNT]", "the next COUNT (1) TAPQs/ZAPQs of APQN answer RC",
 	  2, 3, CMD_CHANGES, cmd_machine_queue_inject },
@@ -1953,8 +1963,8 @@ static int cmd_help(struct ctx *c, int argc, char **argv)
 		if (w > width)
 			width = w;
 	}
-	if (width > 48)
-		width = 48;
+	if (width > 40)
+		width = 40;
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		const struct command *cmd = &commands[i];
 		char head[256];
