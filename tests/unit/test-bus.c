@@ -17,6 +17,7 @@
 
 #include "apsim/apsim.h"
 #include "bus-internal.h"
+#include "kstrto-internal.h"
 
 struct fixture {
 	struct apsim_machine *m;
@@ -1158,6 +1159,110 @@ static void test_full_machine(void **state)
 	assert_int_equal(nevents(f), 0);
 }
 
+/* lib/kstrto.c, used by the stores above and by vfio_ap */
+static void test_kstrto_parsers(void **state)
+{
+	unsigned long long ull;
+	unsigned long ul = 77;
+	unsigned u;
+	bool b;
+	int i;
+
+	(void) state;
+	assert_int_equal(apsim__kstrtoul("0", 0, &ul), 0);
+	assert_int_equal(ul, 0);
+	assert_int_equal(apsim__kstrtoul("+5\n", 0, &ul), 0);
+	assert_int_equal(ul, 5);
+	assert_int_equal(apsim__kstrtoul("010", 0, &ul), 0);
+	assert_int_equal(ul, 8);
+	assert_int_equal(apsim__kstrtoul("0X1f", 0, &ul), 0);
+	assert_int_equal(ul, 31);
+	assert_int_equal(apsim__kstrtoul("0x49", 16, &ul), 0);
+	assert_int_equal(ul, 0x49);
+	assert_int_equal(apsim__kstrtoul("18446744073709551615", 0, &ul), 0);
+	assert_true(ul == 18446744073709551615ul);
+	ul = 77;
+	assert_int_equal(apsim__kstrtoul("18446744073709551616", 0, &ul), -ERANGE);
+	assert_int_equal(apsim__kstrtoul("0x10000000000000000", 0, &ul), -ERANGE);
+	assert_int_equal(apsim__kstrtoul("0x", 0, &ul), -EINVAL);
+	assert_int_equal(apsim__kstrtoul("09", 0, &ul), -EINVAL);
+	assert_int_equal(apsim__kstrtoul("5\n\n", 0, &ul), -EINVAL);
+	assert_int_equal(apsim__kstrtoul(" 5", 0, &ul), -EINVAL);
+	assert_int_equal(apsim__kstrtoul("5 ", 0, &ul), -EINVAL);
+	assert_int_equal(apsim__kstrtoul("-5", 0, &ul), -EINVAL);
+	assert_int_equal(apsim__kstrtoul("++5", 0, &ul), -EINVAL);
+	assert_int_equal(apsim__kstrtoul("", 0, &ul), -EINVAL);
+	assert_int_equal(apsim__kstrtoul("\n", 0, &ul), -EINVAL);
+	assert_int_equal(ul, 77);       /* untouched on error */
+	assert_int_equal(apsim__kstrtoull("12", 10, &ull), 0);
+	assert_true(ull == 12);
+	assert_int_equal(apsim__kstrtouint("4294967296", 0, &u), -ERANGE);
+	assert_int_equal(apsim__kstrtouint("4294967295", 0, &u), 0);
+	assert_true(u == 4294967295u);
+	assert_int_equal(apsim__kstrtoint("-2147483648", 0, &i), 0);
+	assert_true(i == -2147483647 - 1);
+	assert_int_equal(apsim__kstrtoint("-2147483649", 0, &i), -ERANGE);
+	assert_int_equal(apsim__kstrtoint("2147483648", 0, &i), -ERANGE);
+	assert_int_equal(apsim__kstrtoint("-0x10\n", 0, &i), 0);
+	assert_int_equal(i, -16);
+	assert_int_equal(apsim__kstrtoint("-+1", 0, &i), -EINVAL);
+
+	/* kstrtobool: the first one or two characters only */
+	assert_int_equal(apsim__kstrtobool("Yes", &b), 0);
+	assert_true(b);
+	assert_int_equal(apsim__kstrtobool("1junk", &b), 0);
+	assert_true(b);
+	assert_int_equal(apsim__kstrtobool("tRUE", &b), 0);
+	assert_true(b);
+	assert_int_equal(apsim__kstrtobool("oN", &b), 0);
+	assert_true(b);
+	assert_int_equal(apsim__kstrtobool("off", &b), 0);
+	assert_false(b);
+	assert_int_equal(apsim__kstrtobool("F", &b), 0);
+	assert_false(b);
+	assert_int_equal(apsim__kstrtobool("0\n", &b), 0);
+	assert_false(b);
+	b = true;
+	assert_int_equal(apsim__kstrtobool("o", &b), -EINVAL);
+	assert_int_equal(apsim__kstrtobool("", &b), -EINVAL);
+	assert_int_equal(apsim__kstrtobool("2", &b), -EINVAL);
+	assert_int_equal(apsim__kstrtobool(" 1", &b), -EINVAL);
+	assert_true(b);
+
+	/* sscanf %d / %i */
+	assert_int_equal(apsim__sscanf_int("  -12abc", 10, &i), 1);
+	assert_int_equal(i, -12);
+	assert_int_equal(apsim__sscanf_int("\t\n7", 10, &i), 1);
+	assert_int_equal(i, 7);
+	assert_int_equal(apsim__sscanf_int("0x1F", 10, &i), 1);
+	assert_int_equal(i, 0);
+	assert_int_equal(apsim__sscanf_int("0x1F", 0, &i), 1);
+	assert_int_equal(i, 31);
+	assert_int_equal(apsim__sscanf_int("0xg", 0, &i), 1);
+	assert_int_equal(i, 0);
+	assert_int_equal(apsim__sscanf_int("017", 0, &i), 1);
+	assert_int_equal(i, 15);
+	assert_int_equal(apsim__sscanf_int("-0x10", 0, &i), 1);
+	assert_int_equal(i, -16);
+	assert_int_equal(apsim__sscanf_int("4294967297", 10, &i), 1);
+	assert_int_equal(i, 1);
+	assert_int_equal(apsim__sscanf_int("2147483648", 10, &i), 1);
+	assert_true(i == -2147483647 - 1);
+	i = 99;
+	assert_int_equal(apsim__sscanf_int("+1", 10, &i), 0);
+	assert_int_equal(apsim__sscanf_int("-x", 10, &i), 0);
+	assert_int_equal(apsim__sscanf_int("-", 10, &i), 0);
+	assert_int_equal(apsim__sscanf_int("   ", 10, &i), 0);
+	assert_int_equal(apsim__sscanf_int("x1", 0, &i), 0);
+	assert_int_equal(i, 99);
+
+	assert_true(apsim__sysfs_streq("04.0005", "04.0005"));
+	assert_true(apsim__sysfs_streq("04.0005\n", "04.0005"));
+	assert_true(apsim__sysfs_streq("04.0005", "04.0005\n"));
+	assert_false(apsim__sysfs_streq("04.0005\n\n", "04.0005"));
+	assert_false(apsim__sysfs_streq("04.000", "04.0005"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1179,6 +1284,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_select_domain_and_param, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_qci, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_machine, setup, teardown),
+		cmocka_unit_test(test_kstrto_parsers),
 	};
 
 	return cmocka_run_group_tests_name("bus", tests, NULL, NULL);
