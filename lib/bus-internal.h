@@ -169,7 +169,7 @@ bool apsim__bus_in_scan(const struct apsim_bus *bus);
 /* ap_send_config_uevent / ap_send_online_uevent: CHANGE with CONFIG=%d / ONLINE=%d */
 void apsim__bus_send_config_uevent(struct apsim_device *dev, bool cfg);
 void apsim__bus_send_online_uevent(struct apsim_device *dev, bool online);
-/* The apmask/aqmask store of spec 4.3 on the first len bytes of str; 0 or -errno. */
+/* The apmask/aqmask store of spec 4.3 on the NUL-terminated str; 0 or -errno. */
 int apsim__bus_mask_store(struct apsim_bus *bus, bool adapters, const char *str);
 /* Card 'config' store after parsing (spec 2.3): SCLP, config, CONFIG= uevent. */
 int apsim__bus_card_config(struct apsim_card *ac, bool cfg);
@@ -182,13 +182,14 @@ void apsim__bus_wait(struct apsim_bus *bus, enum apsim_sm_wait wait);
 struct apsim_device *apsim__bus_find_device_by_name(struct apsim_bus *bus, const char *name);
 /* ap_bus_match() (spec 3.7) */
 bool apsim__bus_match(const struct apsim_driver *drv, const struct apsim_device *dev);
-/* Driver core: bind_store / unbind_store / drivers_probe_store, returning 0 or -errno. */
+/* Driver core: device_driver_attach() (bind_store: -EBUSY if bound, else the probe's 0 or
+ * -errno) and __device_release_driver() (unbind_store, reprobe, removal). */
 int apsim__bus_driver_attach(struct apsim_driver *drv, struct apsim_device *dev);
 void apsim__bus_device_release_driver(struct apsim_device *dev);
 /* device_attach(): 1 bound, 0 no driver took it. */
 int apsim__bus_device_attach(struct apsim_device *dev);
-/* kobject_synth_uevent() for a device (dev), the root device (dev NULL, root true) or any
- * other kobject by devpath/subsystem; returns 0 or -EINVAL. */
+/* kobject_synth_uevent() for a device (dev, with its uevent variables) or, with dev NULL, any
+ * other kobject by devpath/subsystem (root device, bus, driver); returns 0 or -EINVAL. */
 int apsim__bus_synth_uevent(struct apsim_bus *bus, struct apsim_device *dev, const char *devpath,
 			    const char *subsystem, const char *buf, size_t len);
 /* The device's uevent variables, one "KEY=VALUE\n" each, into buf (uevent attribute). */
