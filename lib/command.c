@@ -1462,7 +1462,7 @@ static int cmd_watch_add(struct ctx *c, int argc, char **argv)
 		rescan = true;
 	}
 	r = apsim__sim_watch_add(c->sim, argv[0], rescan);
-	if (r == -EEXIST)
+	if (r == -EEXIST || r == -EBUSY)
 		return fail(c, r, "%s: a driver named '%s' exists", c->name, argv[0]);
 	return r < 0 ? fail_errno(c, r) : 0;
 }
@@ -1503,8 +1503,10 @@ static int bad_call_key(struct ctx *c, const char *key)
 static int call_matches(struct ctx *c, const struct apsim_watch_call *call, const struct kv *kvs,
 			int n, bool *ret)
 {
+	bool match = true;
+
 	for (int k = 0; k < n; k++) {
-		char key[16];
+		char key[32];
 		const struct apsim_qci *q;
 		const struct apsim_mask *m;
 		struct apsim_mask want;
@@ -1514,10 +1516,8 @@ static int call_matches(struct ctx *c, const struct apsim_watch_call *call, cons
 			char buf[16];
 
 			snprintf(buf, sizeof(buf), "%d", call->rescan_result);
-			if (strcmp(buf, kvs[k].value) != 0) {
-				*ret = false;
-				return 0;
-			}
+			if (strcmp(buf, kvs[k].value) != 0)
+				match = false;
 			continue;
 		}
 		if (strncmp(key, "old.", 4) == 0)
@@ -1539,12 +1539,10 @@ static int call_matches(struct ctx *c, const struct apsim_watch_call *call, cons
 		else if (apsim_mask_parse_list(kvs[k].value, &want) < 0)
 			return usage_error(c, "%s: bad id list '%s' for %s (expected e.g. 3,5-7 or none)",
 					   c->name, kvs[k].value, key);
-		if (!apsim_mask_equal(m, &want)) {
-			*ret = false;
-			return 0;
-		}
+		if (!apsim_mask_equal(m, &want))
+			match = false;
 	}
-	*ret = true;
+	*ret = match;
 	return 0;
 }
 
@@ -1582,6 +1580,16 @@ static int cmd_expect_call(struct ctx *c, int argc, char **argv)
 	r = parse_kvs(c, argc - 2, argv + 2, &kvs);
 	if (r < 0)
 		return r;
+	{
+		/* check the keys and lists even when there is no call to compare with */
+		struct apsim_watch_call dummy = { .watch = argv[0] };
+
+		r = call_matches(c, &dummy, kvs, argc - 2, &match);
+		if (r < 0) {
+			free_kvs(kvs, argc - 2);
+			return r;
+		}
+	}
 	for (size_t i = sim->calls_mark; i < sim->n_calls; i++) {
 		const struct apsim_watch_call *call = &sim->calls[i];
 
