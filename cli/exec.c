@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * exec.c - `apsim exec [--guest NAME] [--] COMMAND...`: runs COMMAND in a private mount
+ * namespace in which the daemon's tree is /sys (spec clients.md 1.4), so that tools with
+ * hard-coded paths (mdevctl 1.2, lszcrypt without SYSFS_ROOT) see the simulated system:
+ *
+ *   /sys             the host tree (bind mount of apsimd's mountpoint), or with --guest the
+ *                    guest's tree, which apsimd mounts on request at GUEST_DIR/NAME
+ *   /etc/mdevctl.d   STATE/mdevctl.d of the daemon (persistent mdev definitions), or a
+ *                    scratch tmpfs when the daemon has no state dir; either way with the
+ *                    scripts.d/callouts and scripts.d/notifiers directories mdevctl 1.2 needs
+ *   /run/lock        a scratch tmpfs (ap-check's s390apconfig.lock)
+ *
+ * Needs root (CAP_SYS_ADMIN for unshare and mount). The namespace ends with COMMAND.
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "exec.h"
+
+#define WHO "apsim exec"
+
+static void exec_usage(void)
+{
+	fputs("Usage: apsim [--socket PATH] exec [--guest NAME] [--] COMMAND [ARG...]\n", stderr);
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int mdevctl_subdirs(const char *base)
+{
+	static const char *const sub[] = { "scripts.d/callouts", "scripts.d/notifiers" };
+	char p[PATH_MAX];
+	int r;
+
+	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
+		if ((size_t) snprintf(p, sizeof(p), "%s/%s", base, sub[i]) >= sizeof(p))
+			return -ENAMETOOLONG;
+		r = mkdir_p(p, 0755);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int fail(const char *what, const char *path, int err)
+{
+	fprintf(stderr, WHO ": %s '%s': %s%s\n", what, path, strerror(err),
+		err == EPERM ? " (needs root)" : "");
+	return -err;
+}
+
+/* Asks the daemon for the tree (host, or a guest's) and its mdevctl dir. */
+static int query(const char *socket_path, const char *guest, char **ret_tree, char **ret_mdevctl)
+{
+	json_t *req, *extra = NULL, *info;
+	const char *tree = NULL, *mdevctl = NULL;
+	int rc = 0, r;
+
+	req = json_pack("{s:s}", "op", "info");
+	r = apsim_cli_request(socket_path, req, WHO, &rc, &extra);
+	json_decref(req);
+	if (r < 0)
+		return r;
+	if (rc < 0) {
+		json_decref(extra);
+		return rc;
+	}
+	info = json_object_get(extra, "info");
+	tree = json_string_value(json_object_get(info, "mount"));
+	mdevctl = json_string_value(json_object_get(info, "mdevctl_dir"));
+	if (!tree) {
+		fprintf(stderr, WHO ": apsimd did not say where its tree is mounted\n");
+		json_decref(extra);
+		return -EPROTO;
+	}
+	*ret_mdevctl = mdevctl ? strdup(mdevctl) : NULL;
+	*ret_tree = strdup(tree);
+	json_decref(extra);
+	extra = NULL;
+	if (!guest)
+		return *ret_tree ? 0 : -ENOMEM;
+
+	free(*ret_tree);
+	*ret_tree = NULL;
+	req = json_pack("{s:s, s:s}", "op", "guest-mount", "guest", guest);
+	if (!req)
+		return -ENOMEM;
+	r = apsim_cli_request(socket_path, req, WHO, &rc, &extra);
+	json_decref(req);
+	if (r < 0)
+		return r;
+	if (rc < 0) {
+		json_decref(extra);
+		return rc;
+	}
+	tree = json_string_value(json_object_get(extra, "path"));
+	if (!tree) {
+		fprintf(stderr, WHO ": apsimd did not say where guest '%s' is mounted\n", guest);
+		json_decref(extra);
+		return -EPROTO;
+	}
+	*ret_tree = strdup(tree);
+	json_decref(extra);
+	return *ret_tree ? 0 : -ENOMEM;
+}
+
+static int setup_namespace(const char *tree, const char *mdevctl)
+{
+	int r;
+
+	if (unshare(CLONE_NEWNS) < 0)
+		return fail("cannot create a mount namespace", "unshare", errno);
+	/* nothing of what follows may reach the host's mount table */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return fail("cannot make the mounts private", "/", errno);
+	if (mount(tree, "/sys", NULL, MS_BIND, NULL) < 0)
+		return fail("cannot bind the tree over /sys from", tree, errno);
+
+	r = mkdir_p("/etc/mdevctl.d", 0755);
+	if (r < 0)
+		return fail("cannot create", "/etc/mdevctl.d", -r);
+	if (mdevctl) {
+		r = mdevctl_subdirs(mdevctl);
+		if (r < 0)
+			return fail("cannot create the mdevctl directories in", mdevctl, -r);
+		if (mount(mdevctl, "/etc/mdevctl.d", NULL, MS_BIND, NULL) < 0)
+			return fail("cannot bind over /etc/mdevctl.d from", mdevctl, errno);
+	} else {
+		if (mount("apsim-mdevctl", "/etc/mdevctl.d", "tmpfs", MS_NOSUID | MS_NODEV,
+			  "mode=0755") < 0)
+			return fail("cannot mount a tmpfs on", "/etc/mdevctl.d", errno);
+		r = mdevctl_subdirs("/etc/mdevctl.d");
+		if (r < 0)
+			return fail("cannot create the mdevctl directories in", "/etc/mdevctl.d",
+				    -r);
+	}
+
+	r = mkdir_p("/run/lock", 0755);
+	if (r < 0)
+		return fail("cannot create", "/run/lock", -r);
+	if (mount("apsim-lock", "/run/lock", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "mode=1777") < 0)
+		return fail("cannot mount a tmpfs on", "/run/lock", errno);
+	return 0;
+}
+
+int apsim_cli_exec(const char *socket_path, int argc, char **argv)
+{
+	const char *guest = NULL;
+	char *def = NULL, *tree = NULL, *mdevctl = NULL;
+	int i, r;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
+		if (strcmp(argv[i], "--guest") == 0 && i + 1 < argc) {
+			guest = argv[++i];
+		} else if (strncmp(argv[i], "--guest=", 8) == 0) {
+			guest = argv[i] + 8;
+		} else if (argv[i][0] == '-') {
+			fprintf(stderr, WHO ": unknown option '%s'\n", argv[i]);
+			exec_usage();
+			return 2;
+		} else {
+			break;
+		}
+	}
+	if (i >= argc) {
+		exec_usage();
+		return 2;
+	}
+	if (!socket_path) {
+		def = apsim_cli_default_socket();
+		if (!def)
+			return 1;
+		socket_path = def;
+	}
+	r = query(socket_path, guest, &tree, &mdevctl);
+	free(def);
+	if (r < 0)
+		goto out_free;
+	r = setup_namespace(tree, mdevctl);
+	if (r < 0)
+		goto out_free;
+	free(tree);
+	free(mdevctl);
+	fflush(NULL);
+	execvp(argv[i], argv + i);
+	fprintf(stderr, WHO ": cannot run '%s': %s\n", argv[i], strerror(errno));
+	return errno == ENOENT ? 127 : 126;
+
+out_free:
+	free(tree);
+	free(mdevctl);
+	return 1;
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * apsimd.h - the daemon's own declarations: the mounts (FUSE), the control socket and the
+ * persistence of the state directory, around one simulator (docs/daemon.md).
+ */
+#ifndef APSIMD_H
+#define APSIMD_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct apsim_sim;
+struct apsimd_mount;
+struct apsimd_control;
+struct apsimd_persist;
+
+struct apsimd {
+	struct apsim_sim *sim;
+	char *mountpoint;                /* absolute path of the host tree */
+	char *state_dir;                 /* NULL: nothing is persisted */
+	char *socket_path;               /* control socket */
+	char *guest_dir;                 /* guest trees are mounted at guest_dir/NAME */
+	uid_t uid;                       /* the daemon's uid: writes allowed for it and root */
+	uint64_t start_sec;              /* timestamps of every node */
+	struct apsimd_persist *persist;  /* NULL without a state dir */
+	struct apsimd_control *control;
+	pthread_t main_thread;           /* signalled (SIGUSR1) when the host mount goes away */
+	pthread_mutex_t mounts_lock;     /* guards host and guests (not the mounts' contents) */
+	struct apsimd_mount *host;
+	struct apsimd_mount *guests;
+	bool stopping;                   /* under mounts_lock: no new guest mounts */
+	bool verbose;
+};
+
+void apsimd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* --- fuse-ops.c ------------------------------------------------------------------------ */
+
+/*
+ * Mounts a tree at path (which must exist): the host tree when guest is NULL, else the tree of
+ * that guest (looked up on every operation, so it may stop and start again). Starts the
+ * multi-threaded FUSE loop in a thread of its own. -errno with a message on stderr.
+ */
+int apsimd_mount_start(struct apsimd *d, const char *guest, const char *path,
+		       struct apsimd_mount **ret);
+/* Unmounts, waits for the loop to end and frees. Safe from any thread but the loop's own. */
+void apsimd_mount_stop(struct apsimd_mount *m);
+/* True once the mount's loop has ended (unmounted from outside, or a fatal error). */
+bool apsimd_mount_ended(struct apsimd_mount *m);
+const char *apsimd_mount_path(const struct apsimd_mount *m);
+const char *apsimd_mount_guest(const struct apsimd_mount *m);
+struct apsimd_mount *apsimd_mount_next(const struct apsimd_mount *m);
+void apsimd_mount_set_next(struct apsimd_mount *m, struct apsimd_mount *next);
+
+/*
+ * Returns (in *ret_path, malloc'ed) where the guest's tree is mounted, mounting it at
+ * guest_dir/NAME first if needed. -ENOENT no such guest, -EINVAL bad name, -ESHUTDOWN.
+ */
+int apsimd_guest_mount(struct apsimd *d, const char *guest, char **ret_path);
+
+/* Checks a mountpoint: an existing, empty directory that is not a mount point. Prints why
+ * not on stderr. */
+int apsimd_check_mountpoint(const char *path);
+
+/* --- control.c ------------------------------------------------------------------------- */
+
+int apsimd_control_start(struct apsimd *d, struct apsimd_control **ret);
+/* Closes the socket, ends every connection (streams too) and waits for them. */
+void apsimd_control_stop(struct apsimd_control *c);
+
+/* --- persist.c ------------------------------------------------------------------------- */
+
+/*
+ * Opens the state dir (created if missing): if it holds a saved state, builds the sim from it
+ * (*ret_restored = true), else from opts. Then hooks the sim's on_change to save. -errno with
+ * a message on stderr.
+ */
+struct apsim_sim_options;
+int apsimd_persist_open(struct apsimd *d, const struct apsim_sim_options *opts,
+			bool *ret_restored);
+void apsimd_persist_close(struct apsimd *d);
+/* After a successful FUSE write of the host tree (sim lock held): saves if the persisted
+ * state changed. -errno if it could not be saved. */
+int apsimd_persist_changed(struct apsimd *d);
+
+#endif

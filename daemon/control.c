@@ -1,0 +1,780 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * control.c - the daemon's control socket (docs/daemon.md "Control socket"): a Unix stream
+ * socket, mode 0600, peers checked with SO_PEERCRED (root or the daemon's uid). One request
+ * per connection, one JSON line of at most 64 KiB:
+ *
+ *   {"argv": ["machine", "show"], "json": false}   a command, as apsim_sim_exec_argv() runs it
+ *   {"argv": ["events", "--follow"]}               uevents as they happen, until disconnect
+ *   {"op": "info"}                                 where the tree is mounted, pid, state dir
+ *   {"op": "guest-mount", "guest": "NAME"}         mount NAME's tree (once), reply its path
+ *
+ * Replies are JSON lines: {"out": "..."} (stdout text), {"err": "..."} (stderr text),
+ * {"info": {...}}, {"path": "..."}, and a last {"rc": N} with 0 or the command's -errno.
+ * A malformed, oversized or refused request gets {"err"} and {"rc"} and nothing else
+ * happens: the daemon never trusts the bytes it reads.
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "apsim/apsim.h"
+#include "apsimd.h"
+#include "sim-internal.h"
+
+#ifndef APSIMD_VERSION
+#define APSIMD_VERSION "unknown"
+#endif
+
+#define MAX_REQUEST (64u * 1024)
+#define MAX_ARGS 1024
+#define MAX_CLIENTS 64
+#define CHUNK (32u * 1024)
+#define MAX_FOLLOW_BACKLOG (4u << 20)
+#define IO_TIMEOUT_SEC 30
+
+struct client {
+	struct apsimd_control *c;
+	int fd;
+	struct client *next;
+};
+
+struct apsimd_control {
+	struct apsimd *d;
+	int listen_fd;
+	int stop_fd;                  /* eventfd: wakes the accept loop and the followers */
+	pthread_t accept_thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;          /* a client ended */
+	struct client *clients;
+	unsigned n_clients;
+	bool stopping;
+};
+
+/* --- replies ---------------------------------------------------------------------------- */
+
+static int send_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += n;
+		len -= (size_t) n;
+	}
+	return 0;
+}
+
+static int send_json(int fd, json_t *o)
+{
+	char *s;
+	int r;
+
+	if (!o)
+		return -ENOMEM;
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (!s)
+		return -ENOMEM;
+	{
+		size_t len = strlen(s);
+		char *t = realloc(s, len + 2);
+
+		if (!t) {
+			free(s);
+			return -ENOMEM;
+		}
+		s = t;
+		s[len] = '\n';
+		s[len + 1] = '\0';
+		r = send_all(fd, s, len + 1);
+	}
+	free(s);
+	return r;
+}
+
+/* A JSON string of arbitrary bytes: invalid UTF-8 becomes '?'. */
+static json_t *text_json(const char *buf, size_t len)
+{
+	json_t *s = json_stringn(buf, len);
+	char *copy;
+
+	if (s)
+		return s;
+	copy = malloc(len ? len : 1);
+	if (!copy)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		copy[i] = (buf[i] & 0x80) || buf[i] == '\0' ? '?' : buf[i];
+	s = json_stringn(copy, len);
+	free(copy);
+	return s;
+}
+
+/* key: "out" or "err"; text in chunks so that no reply line grows without bound */
+static int send_text(int fd, const char *key, const char *buf, size_t len)
+{
+	while (len > 0) {
+		size_t n = len > CHUNK ? CHUNK : len;
+		int r;
+
+		/* do not split a UTF-8 sequence */
+		while (n < len && n > 1 && ((unsigned char) buf[n] & 0xc0) == 0x80)
+			n--;
+		r = send_json(fd, json_pack("{s:o}", key, text_json(buf, n)));
+		if (r < 0)
+			return r;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int send_rc(int fd, int rc)
+{
+	return send_json(fd, json_pack("{s:i}", "rc", rc));
+}
+
+static int send_error(int fd, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int send_error(int fd, int rc, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t) n > sizeof(msg) - 2)
+		n = (int) sizeof(msg) - 2;
+	msg[n++] = '\n';
+	(void) send_text(fd, "err", msg, (size_t) n);
+	return send_rc(fd, rc);
+}
+
+/* --- requests --------------------------------------------------------------------------- */
+
+/* Reads one line; -E2BIG past MAX_REQUEST, -ECONNRESET on EOF before any byte. */
+static int read_request(int fd, char **ret, size_t *ret_len)
+{
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap + 1), *n;
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t got;
+		char *nl;
+
+		if (len == cap) {
+			if (cap >= MAX_REQUEST + 1) {
+				free(buf);
+				return -E2BIG;
+			}
+			cap = cap * 2 > MAX_REQUEST + 1 ? MAX_REQUEST + 1 : cap * 2;
+			n = realloc(buf, cap + 1);
+			if (!n) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = n;
+		}
+		got = recv(fd, buf + len, cap - len, 0);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			int r = -errno;
+
+			free(buf);
+			return r == -EAGAIN ? -ETIMEDOUT : r;
+		}
+		if (got == 0) {
+			if (len == 0) {
+				free(buf);
+				return -ECONNRESET;
+			}
+			break; /* a request without its newline at EOF */
+		}
+		nl = memchr(buf + len, '\n', (size_t) got);
+		len += (size_t) got;
+		if (nl) {
+			len = (size_t) (nl - buf);
+			break;
+		}
+	}
+	if (len > MAX_REQUEST) {
+		free(buf);
+		return -E2BIG;
+	}
+	buf[len] = '\0';
+	*ret = buf;
+	*ret_len = len;
+	return 0;
+}
+
+static bool has_mdevctl_dir(struct apsimd *d, char *buf, size_t len)
+{
+	if (!d->state_dir)
+		return false;
+	return (size_t) snprintf(buf, len, "%s/mdevctl.d", d->state_dir) < len;
+}
+
+static int do_info(struct apsimd_control *c, int fd)
+{
+	struct apsimd *d = c->d;
+	char mdevctl[PATH_MAX];
+	json_t *info;
+
+	info = json_pack("{s:s, s:i, s:s, s:s, s:s?, s:s}", "mount", d->mountpoint,
+			 "pid", (int) getpid(), "socket", d->socket_path, "guest_dir", d->guest_dir,
+			 "state_dir", d->state_dir, "version", APSIMD_VERSION);
+	if (info && has_mdevctl_dir(d, mdevctl, sizeof(mdevctl)))
+		json_object_set_new(info, "mdevctl_dir", json_string(mdevctl));
+	if (send_json(fd, json_pack("{s:o}", "info", info)) < 0)
+		return -EPIPE;
+	return send_rc(fd, 0);
+}
+
+static int do_guest_mount(struct apsimd_control *c, int fd, json_t *req)
+{
+	json_t *g = json_object_get(req, "guest");
+	char *path = NULL;
+	int r;
+
+	if (!json_is_string(g))
+		return send_error(fd, -EINVAL, "apsimd: guest-mount needs a \"guest\" name");
+	r = apsimd_guest_mount(c->d, json_string_value(g), &path);
+	if (r == -ENOENT)
+		return send_error(fd, r, "apsimd: no guest '%s'", json_string_value(g));
+	if (r == -EINVAL)
+		return send_error(fd, r, "apsimd: bad guest name '%s'", json_string_value(g));
+	if (r < 0)
+		return send_error(fd, r, "apsimd: cannot mount the tree of guest '%s': %s",
+				  json_string_value(g), strerror(-r));
+	r = send_json(fd, json_pack("{s:s}", "path", path));
+	free(path);
+	if (r < 0)
+		return r;
+	return send_rc(fd, 0);
+}
+
+static int do_command(struct apsimd_control *c, int fd, int argc, char **argv, bool json)
+{
+	char *out = NULL, *err = NULL;
+	size_t out_len = 0, err_len = 0;
+	FILE *fo, *fe;
+	int rc, r;
+
+	fo = open_memstream(&out, &out_len);
+	fe = open_memstream(&err, &err_len);
+	if (!fo || !fe) {
+		if (fo)
+			fclose(fo);
+		if (fe)
+			fclose(fe);
+		free(out);
+		free(err);
+		return send_error(fd, -ENOMEM, "apsimd: out of memory");
+	}
+	/* as the local CLI runs it, so that messages read the same ("apsim: ...") */
+	apsim_sim_lock(c->d->sim);
+	rc = apsim__command_run_at(c->d->sim, argc, argv, json, fo, fe, "apsim");
+	apsim_sim_unlock(c->d->sim);
+	fclose(fo);
+	fclose(fe);
+	r = send_text(fd, "out", out, out_len);
+	if (r == 0)
+		r = send_text(fd, "err", err, err_len);
+	if (r == 0)
+		r = send_rc(fd, rc);
+	free(out);
+	free(err);
+	return r;
+}
+
+/* --- events --follow ---------------------------------------------------------------------- */
+
+struct follower {
+	pthread_mutex_t lock;
+	char *buf;
+	size_t len, cap;
+	bool overflow;
+	bool json;
+	int efd;
+};
+
+/* Runs under the sim lock, on the emitting thread: only queues. */
+static void follower_event(const struct apsim_uevent *ev, void *ctx)
+{
+	struct follower *f = ctx;
+	char *s = NULL;
+	size_t n = 0;
+	FILE *m;
+	uint64_t one = 1;
+
+	m = open_memstream(&s, &n);
+	if (!m)
+		goto out_overflow;
+	if (f->json)
+		apsim_uevent_print_json(ev, m);
+	else
+		apsim_uevent_print(ev, m);
+	if (fclose(m) != 0)
+		goto out_overflow;
+	pthread_mutex_lock(&f->lock);
+	if (f->len + n > MAX_FOLLOW_BACKLOG) {
+		f->overflow = true;
+	} else {
+		if (f->len + n > f->cap) {
+			size_t cap = (f->len + n) * 2;
+			char *b = realloc(f->buf, cap);
+
+			if (!b) {
+				f->overflow = true;
+				goto out_unlock;
+			}
+			f->buf = b;
+			f->cap = cap;
+		}
+		memcpy(f->buf + f->len, s, n);
+		f->len += n;
+	}
+out_unlock:
+	pthread_mutex_unlock(&f->lock);
+	free(s);
+	(void) !write(f->efd, &one, sizeof(one));
+	return;
+out_overflow:
+	free(s);
+	pthread_mutex_lock(&f->lock);
+	f->overflow = true;
+	pthread_mutex_unlock(&f->lock);
+	(void) !write(f->efd, &one, sizeof(one));
+}
+
+static int do_follow(struct apsimd_control *c, int fd, bool json)
+{
+	struct apsim_uevent_log *log;
+	struct follower f = { .json = json };
+	int id, r = 0;
+
+	f.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (f.efd < 0)
+		return send_error(fd, -errno, "apsimd: eventfd: %s", strerror(errno));
+	pthread_mutex_init(&f.lock, NULL);
+
+	apsim_sim_lock(c->d->sim);
+	log = apsim_sim_get_uevents(c->d->sim);
+	id = apsim_uevent_log_add_listener(log, follower_event, &f);
+	apsim_sim_unlock(c->d->sim);
+	if (id < 0) {
+		r = send_error(fd, id, "apsimd: cannot follow events: %s", strerror(-id));
+		goto out_close;
+	}
+
+	for (;;) {
+		struct pollfd p[3] = {
+			{ .fd = fd, .events = POLLIN },
+			{ .fd = f.efd, .events = POLLIN },
+			{ .fd = c->stop_fd, .events = POLLIN },
+		};
+		char *buf;
+		size_t len;
+		bool overflow;
+
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[0].revents) {
+			char junk[256];
+			ssize_t n = recv(fd, junk, sizeof(junk), MSG_DONTWAIT);
+
+			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+				break; /* the client went away */
+		}
+		if (p[2].revents)
+			break;
+		if (!p[1].revents)
+			continue;
+		{
+			uint64_t v;
+
+			(void) !read(f.efd, &v, sizeof(v));
+		}
+		pthread_mutex_lock(&f.lock);
+		buf = f.buf;
+		len = f.len;
+		overflow = f.overflow;
+		f.buf = NULL;
+		f.len = f.cap = 0;
+		pthread_mutex_unlock(&f.lock);
+		r = send_text(fd, "out", buf, len);
+		free(buf);
+		if (r < 0)
+			break;
+		if (overflow) {
+			(void) send_error(fd, -ENOBUFS,
+					  "apsimd: events were lost: the client reads too slowly");
+			break;
+		}
+	}
+
+	apsim_sim_lock(c->d->sim);
+	apsim_uevent_log_remove_listener(log, id);
+	apsim_sim_unlock(c->d->sim);
+out_close:
+	free(f.buf);
+	pthread_mutex_destroy(&f.lock);
+	close(f.efd);
+	return r;
+}
+
+static bool is_follow(int argc, char **argv)
+{
+	if (argc < 1 || strcmp(argv[0], "events") != 0)
+		return false;
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--follow") == 0 || strcmp(argv[i], "-f") == 0)
+			return true;
+	return false;
+}
+
+static void handle(struct apsimd_control *c, int fd)
+{
+	json_error_t jerr;
+	json_t *req = NULL, *args, *op, *js;
+	char **argv = NULL;
+	char *line;
+	size_t len, argc;
+	bool json = false;
+	int r;
+
+	r = read_request(fd, &line, &len);
+	if (r == -E2BIG) {
+		send_error(fd, r, "apsimd: request too large (limit %u bytes)", MAX_REQUEST);
+		return;
+	}
+	if (r == -ETIMEDOUT) {
+		send_error(fd, r, "apsimd: no request within %d s", IO_TIMEOUT_SEC);
+		return;
+	}
+	if (r < 0)
+		return;
+	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	free(line);
+	if (!req || !json_is_object(req)) {
+		send_error(fd, -EINVAL, "apsimd: malformed request: %s",
+			   req ? "not a JSON object" : jerr.text);
+		goto out_decref;
+	}
+	op = json_object_get(req, "op");
+	if (op) {
+		if (!json_is_string(op))
+			send_error(fd, -EINVAL, "apsimd: malformed request: \"op\" is not a string");
+		else if (strcmp(json_string_value(op), "info") == 0)
+			do_info(c, fd);
+		else if (strcmp(json_string_value(op), "guest-mount") == 0)
+			do_guest_mount(c, fd, req);
+		else
+			send_error(fd, -EINVAL, "apsimd: unknown op '%s'", json_string_value(op));
+		goto out_decref;
+	}
+	js = json_object_get(req, "json");
+	if (js && !json_is_boolean(js)) {
+		send_error(fd, -EINVAL, "apsimd: malformed request: \"json\" is not a boolean");
+		goto out_decref;
+	}
+	json = json_is_true(js);
+	args = json_object_get(req, "argv");
+	if (!json_is_array(args) || json_array_size(args) == 0 ||
+	    json_array_size(args) > MAX_ARGS) {
+		send_error(fd, -EINVAL,
+			   "apsimd: malformed request: \"argv\" must be an array of 1 to %d strings",
+			   MAX_ARGS);
+		goto out_decref;
+	}
+	argc = json_array_size(args);
+	argv = calloc(argc + 1, sizeof(*argv));
+	if (!argv) {
+		send_error(fd, -ENOMEM, "apsimd: out of memory");
+		goto out_decref;
+	}
+	for (size_t i = 0; i < argc; i++) {
+		json_t *a = json_array_get(args, i);
+
+		if (!json_is_string(a) || strlen(json_string_value(a)) != json_string_length(a)) {
+			send_error(fd, -EINVAL,
+				   "apsimd: malformed request: argv[%zu] is not a string", i);
+			goto out_free_argv;
+		}
+		argv[i] = (char *) json_string_value(a);
+	}
+	if (is_follow((int) argc, argv))
+		do_follow(c, fd, json);
+	else
+		do_command(c, fd, (int) argc, argv, json);
+out_free_argv:
+	free(argv);
+out_decref:
+	json_decref(req);
+}
+
+/* --- connections ---------------------------------------------------------------------------- */
+
+static void *client_thread(void *arg)
+{
+	struct client *cl = arg;
+	struct apsimd_control *c = cl->c;
+
+	handle(c, cl->fd);
+
+	pthread_mutex_lock(&c->lock);
+	for (struct client **p = &c->clients; *p; p = &(*p)->next) {
+		if (*p == cl) {
+			*p = cl->next;
+			break;
+		}
+	}
+	c->n_clients--;
+	close(cl->fd);
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+	free(cl);
+	return NULL;
+}
+
+static bool peer_allowed(struct apsimd_control *c, int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return false;
+	return cred.uid == 0 || cred.uid == c->d->uid;
+}
+
+static void accept_one(struct apsimd_control *c)
+{
+	struct timeval tv = { .tv_sec = IO_TIMEOUT_SEC };
+	pthread_attr_t attr;
+	struct client *cl;
+	pthread_t th;
+	int fd, r;
+
+	fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	(void) setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	(void) setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (!peer_allowed(c, fd)) {
+		send_error(fd, -EACCES, "apsimd: permission denied (root or uid %u only)",
+			   (unsigned) c->d->uid);
+		close(fd);
+		return;
+	}
+	cl = calloc(1, sizeof(*cl));
+	if (!cl) {
+		close(fd);
+		return;
+	}
+	cl->c = c;
+	cl->fd = fd;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->n_clients >= MAX_CLIENTS || c->stopping) {
+		pthread_mutex_unlock(&c->lock);
+		send_error(fd, -EBUSY, "apsimd: too many connections");
+		close(fd);
+		free(cl);
+		return;
+	}
+	cl->next = c->clients;
+	c->clients = cl;
+	c->n_clients++;
+	pthread_mutex_unlock(&c->lock);
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	r = pthread_create(&th, &attr, client_thread, cl);
+	pthread_attr_destroy(&attr);
+	if (r != 0) {
+		pthread_mutex_lock(&c->lock);
+		for (struct client **p = &c->clients; *p; p = &(*p)->next) {
+			if (*p == cl) {
+				*p = cl->next;
+				break;
+			}
+		}
+		c->n_clients--;
+		pthread_cond_broadcast(&c->cond);
+		pthread_mutex_unlock(&c->lock);
+		send_error(fd, -r, "apsimd: cannot serve the request: %s", strerror(r));
+		close(fd);
+		free(cl);
+	}
+}
+
+static void *accept_thread(void *arg)
+{
+	struct apsimd_control *c = arg;
+
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = c->listen_fd, .events = POLLIN },
+			{ .fd = c->stop_fd, .events = POLLIN },
+		};
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents)
+			break;
+		if (p[0].revents & POLLIN)
+			accept_one(c);
+	}
+	return NULL;
+}
+
+/* A socket at path that answers belongs to a running daemon; one that does not is stale. */
+static bool socket_alive(const struct sockaddr_un *sa)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool alive;
+
+	if (fd < 0)
+		return false;
+	alive = connect(fd, (const struct sockaddr *) sa, sizeof(*sa)) == 0;
+	close(fd);
+	return alive;
+}
+
+int apsimd_control_start(struct apsimd *d, struct apsimd_control **ret)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct apsimd_control *c;
+	struct stat st;
+	mode_t old;
+	int r;
+
+	if (strlen(d->socket_path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "apsimd: socket path '%s' is too long\n", d->socket_path);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sa.sun_path, d->socket_path);
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->d = d;
+	c->listen_fd = c->stop_fd = -1;
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->cond, NULL);
+
+	if (lstat(d->socket_path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			fprintf(stderr, "apsimd: '%s' exists and is not a socket\n", d->socket_path);
+			r = -EEXIST;
+			goto out_free;
+		}
+		if (socket_alive(&sa)) {
+			fprintf(stderr, "apsimd: '%s' is in use by a running apsimd\n",
+				d->socket_path);
+			r = -EADDRINUSE;
+			goto out_free;
+		}
+		unlink(d->socket_path);
+	}
+	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->listen_fd < 0) {
+		r = -errno;
+		goto out_free;
+	}
+	old = umask(0177);
+	r = bind(c->listen_fd, (struct sockaddr *) &sa, sizeof(sa));
+	umask(old);
+	if (r < 0) {
+		r = -errno;
+		fprintf(stderr, "apsimd: cannot bind '%s': %s\n", d->socket_path, strerror(errno));
+		goto out_free;
+	}
+	(void) chmod(d->socket_path, 0600);
+	if (listen(c->listen_fd, 64) < 0) {
+		r = -errno;
+		goto out_unlink;
+	}
+	c->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (c->stop_fd < 0) {
+		r = -errno;
+		goto out_unlink;
+	}
+	r = pthread_create(&c->accept_thread, NULL, accept_thread, c);
+	if (r != 0) {
+		r = -r;
+		goto out_unlink;
+	}
+	*ret = c;
+	return 0;
+
+out_unlink:
+	unlink(d->socket_path);
+out_free:
+	if (c->listen_fd >= 0)
+		close(c->listen_fd);
+	if (c->stop_fd >= 0)
+		close(c->stop_fd);
+	pthread_cond_destroy(&c->cond);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+	return r;
+}
+
+void apsimd_control_stop(struct apsimd_control *c)
+{
+	uint64_t one = 1;
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->stopping = true;
+	pthread_mutex_unlock(&c->lock);
+	(void) !write(c->stop_fd, &one, sizeof(one));
+	pthread_join(c->accept_thread, NULL);
+	close(c->listen_fd);
+	unlink(c->d->socket_path);
+
+	/* end every connection: blocked reads see EOF, followers see stop_fd */
+	pthread_mutex_lock(&c->lock);
+	for (struct client *cl = c->clients; cl; cl = cl->next)
+		shutdown(cl->fd, SHUT_RDWR);
+	while (c->n_clients > 0)
+		pthread_cond_wait(&c->cond, &c->lock);
+	pthread_mutex_unlock(&c->lock);
+
+	close(c->stop_fd);
+	pthread_cond_destroy(&c->cond);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
