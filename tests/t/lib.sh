@@ -41,6 +41,7 @@ _daemons=
 _mounts=
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/apsim-t.XXXXXX")
+chmod 755 "$T" # other users (setpriv nobody) must reach the mountpoint inside
 export T
 
 _cleanup() {
@@ -258,4 +259,104 @@ with_timeout() {
 	_secs=$1
 	shift
 	timeout -k 5 "$_secs" "$@"
+}
+
+# fsop OP ARGS...: one file system call, its result on stdout as "ok ..." or the errno name
+# (python3: exact errno without the shell's wording).
+#   fsop write PATH DATA       one open(O_WRONLY|O_TRUNC) + one write(); "ok N" or "EINVAL"
+#   fsop writen PATH N         one write() of N bytes "1"
+#   fsop read PATH [OFFSET]    one pread(4096) at OFFSET; "ok <repr of the bytes>"
+#   fsop open PATH r|w|rw      "ok" or the open errno
+#   fsop dtypes DIR            "NAME d|l|f|?" per entry, from readdir's d_type, sorted
+#   fsop mkdir|unlink|rmdir|symlink|create PATH
+fsop() {
+	python3 - "$@" <<'PYEOF'
+import errno, os, sys
+op, path = sys.argv[1], sys.argv[2]
+args = sys.argv[3:]
+def err(e):
+    print(errno.errorcode.get(e.errno, str(e.errno)))
+    sys.exit(0)
+try:
+    if op == "write" or op == "writen":
+        data = args[0].encode() if op == "write" else b"1" * int(args[0])
+        fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
+        try:
+            n = os.write(fd, data)
+        finally:
+            os.close(fd)
+        print("ok %d" % n)
+    elif op == "read":
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            b = os.pread(fd, 4096, int(args[0]) if args else 0)
+        finally:
+            os.close(fd)
+        print("ok %r" % b)
+    elif op == "open":
+        fl = {"r": os.O_RDONLY, "w": os.O_WRONLY, "rw": os.O_RDWR}[args[0]]
+        os.close(os.open(path, fl))
+        print("ok")
+    elif op == "dtypes":
+        out = []
+        with os.scandir(path) as it:
+            for e in it:
+                t = "d" if e.is_dir(follow_symlinks=False) else "l" if e.is_symlink() else "f" if e.is_file(follow_symlinks=False) else "?"
+                out.append("%s %s" % (e.name, t))
+        print("\n".join(sorted(out)))
+    elif op == "mkdir":
+        os.mkdir(path); print("ok")
+    elif op == "rmdir":
+        os.rmdir(path); print("ok")
+    elif op == "unlink":
+        os.unlink(path); print("ok")
+    elif op == "symlink":
+        os.symlink("x", path); print("ok")
+    elif op == "create":
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)); print("ok")
+    else:
+        print("bad op"); sys.exit(2)
+except OSError as e:
+    err(e)
+PYEOF
+}
+
+# as_nobody CMD...: runs CMD as uid/gid 65534.
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+
+# sockreq SOCKET DATA|--size N: sends raw bytes (DATA, or N bytes of 'x' plus a newline) to a
+# control socket and prints every reply line; "ECONNREFUSED" etc. if it cannot connect.
+sockreq() {
+	python3 - "$@" <<'PYEOF'
+import errno, socket, sys
+path = sys.argv[1]
+if sys.argv[2] == "--size":
+    data = b"x" * int(sys.argv[3]) + b"\n"
+else:
+    data = sys.argv[2].encode()
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(30)
+try:
+    s.connect(path)
+except OSError as e:
+    print(errno.errorcode.get(e.errno, str(e.errno)))
+    sys.exit(0)
+try:
+    s.sendall(data)
+    s.shutdown(socket.SHUT_WR)
+except OSError:
+    pass
+buf = b""
+while True:
+    try:
+        b = s.recv(65536)
+    except OSError:
+        break
+    if not b:
+        break
+    buf += b
+sys.stdout.write(buf.decode(errors="replace"))
+PYEOF
 }
