@@ -46,7 +46,8 @@ struct apsim_mdev_record {
 size_t apsim__vfio_ap_list_mdevs(struct apsim_vfio_ap *v, struct apsim_mdev_record *out, size_t max);
 /* Recreate an mdev with its matrix (state restore), bypassing nothing: create, then an
  * ap_config write of the three masks; on a failed write the mdev is removed again and the
- * store's -errno returned. */
+ * store's -errno returned. Unlike a create, the mdev goes to the END of the list, so that
+ * restoring the records of apsim__vfio_ap_list_mdevs in their order keeps the list order. */
 int apsim__vfio_ap_restore_mdev(struct apsim_vfio_ap *v, const struct apsim_mdev_record *rec);
 
 #endif

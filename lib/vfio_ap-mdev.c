@@ -957,7 +957,18 @@ int apsim__vfio_ap_restore_mdev(struct apsim_vfio_ap *v, const struct apsim_mdev
 	r = apsim__vfio_ap_mdev_create(v, rec->uuid);
 	if (r < 0)
 		return r;
-	m = v->mdevs;   /* the newest */
+	/* the newest is at the head: move it to the tail, so that restoring the records of
+	 * apsim__vfio_ap_list_mdevs in their order gives the same list order back */
+	m = v->mdevs;
+	if (m->next) {
+		struct vfio_ap_mdev **tail = &m->next;
+
+		v->mdevs = m->next;
+		while (*tail)
+			tail = &(*tail)->next;
+		*tail = m;
+		m->next = NULL;
+	}
 	ap_config_format(&rec->apm, &rec->aqm, &rec->adm, str);
 	r = ap_config_apply(m, str, strlen(str));
 	if (r < 0)

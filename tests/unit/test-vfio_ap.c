@@ -974,6 +974,16 @@ static void test_list_and_restore(void **state)
 	assert_int_equal(apsim__vfio_ap_restore_mdev(f->v, &rec), -EADDRNOTAVAIL);
 	assert_int_equal(apsim__vfio_ap_list_mdevs(f->v, out, 2), 1);
 	assert_string_equal(out[0].uuid, U1);
+	/* restored mdevs keep the order of the records (appended), created ones go first */
+	memset(&rec, 0, sizeof(rec));
+	snprintf(rec.uuid, sizeof(rec.uuid), "%s", U2);
+	assert_int_equal(apsim__vfio_ap_restore_mdev(f->v, &rec), 0);
+	assert_int_equal(apsim__vfio_ap_mdev_create(f->v, "33333333-3333-4333-8333-333333333333"), 0);
+	struct apsim_mdev_record three[3];
+	assert_int_equal(apsim__vfio_ap_list_mdevs(f->v, three, 3), 3);
+	assert_string_equal(three[0].uuid, "33333333-3333-4333-8333-333333333333");
+	assert_string_equal(three[1].uuid, U1);
+	assert_string_equal(three[2].uuid, U2);
 	assert_true(apsim_mask_test(&out[0].apm, 4));
 	assert_true(apsim_mask_test(&out[0].aqm, 0x20));
 	assert_true(apsim_mask_test(&out[0].adm, 0x21));
