@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -76,6 +77,24 @@ int apsimd_persist_changed(struct apsimd *d)
 	return save(d);
 }
 
+/* Temporary files of a save interrupted by a crash: ".state.json.XXXXXX" (state.c). */
+static void remove_stale_temps(const char *dir)
+{
+	struct dirent *e;
+	DIR *dh = opendir(dir);
+	char p[PATH_MAX];
+
+	if (!dh)
+		return;
+	while ((e = readdir(dh))) {
+		if (strncmp(e->d_name, ".state.json.", 12) != 0 || strlen(e->d_name) != 18)
+			continue;
+		if ((size_t) snprintf(p, sizeof(p), "%s/%s", dir, e->d_name) < sizeof(p))
+			(void) unlink(p);
+	}
+	closedir(dh);
+}
+
 int apsimd_persist_open(struct apsimd *d, const struct apsim_sim_options *opts,
 			bool *ret_restored)
 {
@@ -92,6 +111,7 @@ int apsimd_persist_open(struct apsimd *d, const struct apsim_sim_options *opts,
 		fprintf(stderr, "apsimd: state directory '%s': %s\n", d->state_dir, strerror(errno));
 		goto out_free;
 	}
+	remove_stale_temps(d->state_dir);
 	if (asprintf(&p->path, "%s/state.json", d->state_dir) < 0) {
 		p->path = NULL;
 		r = -ENOMEM;
