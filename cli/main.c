@@ -186,8 +186,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (first >= argc) {
-		usage(stderr);
-		fprintf(stderr, "apsim: missing command (try 'apsim help')\n");
+		fprintf(stderr, "Usage: apsim [OPTIONS] COMMAND [ARGS...]\n"
+				"apsim: missing command (try 'apsim help')\n");
 		return EXIT_USAGE;
 	}
 
