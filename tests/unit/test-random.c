@@ -2,7 +2,7 @@
 /*
  * Randomized test of the vfio_ap safety invariants (lib/invariants.c): thousands of random
  * operations - LPAR adapter/domain/control-domain changes with notification on and off, scans,
- * the periodic rescan, apmask/aqmask writes, (un)assignments and ap_config writes, manual
+ * the periodic rescan, QCI switched off and on, other APXA maxima, apmask/aqmask writes, (un)assignments and ap_config writes, manual
  * unbind/bind, injected reset failures, card swaps, checkstops and deconfiguration, guest
  * start/stop, mdev create/remove - for each hot plug policy, with the invariant checker run
  * after every step. Every operation is a CLI/scenario command line through apsim_sim_exec,
@@ -149,8 +149,14 @@ static void random_command(struct rng *r, char *line, size_t len)
 		snprintf(line, len, "machine card checkstop %u %s", id, pick(r, 2) ? "on" : "off");
 	} else if (what < 93) {
 		snprintf(line, len, "machine card config %u %s", id, pick(r, 2) ? "on" : "off");
-	} else if (what < 96) {
+	} else if (what < 95) {
 		snprintf(line, len, "machine card remove %u", id);
+	} else if (pick(r, 4) == 0) {
+		/* rarely: QCI off/on, or other APXA maxima (ids above them stop answering) */
+		if (pick(r, 2))
+			snprintf(line, len, "machine qci %s", pick(r, 3) ? "on" : "off");
+		else
+			snprintf(line, len, "machine limits %u %u", pick(r, 2) ? 255 : 5, pick(r, 2) ? 84 : 5);
 	} else {
 		snprintf(line, len, "machine card add %u %s", id, card_types[pick(r, 7)]);
 	}
