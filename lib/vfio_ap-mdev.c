@@ -410,9 +410,9 @@ static ssize_t control_domains_show(void *obj, char *buf, size_t len)
 	size_t pos = 0;
 
 	buf[0] = '\0';
-	for (int id = apsim_mask_next(&m->matrix.adm, 0); id >= 0 && (unsigned) id <= m->matrix.adm_max;
-	     id = apsim_mask_next(&m->matrix.adm, (unsigned) id + 1))
-	{
+	for (int id = apsim_mask_next(&m->matrix.adm, 0);
+	     id >= 0 && (unsigned) id <= m->matrix.adm_max;
+	     id = apsim_mask_next(&m->matrix.adm, (unsigned) id + 1)) {
 		char line[16];
 
 		snprintf(line, sizeof(line), "%04x\n", (unsigned) id & 0xffff);
