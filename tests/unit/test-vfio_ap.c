@@ -369,6 +369,10 @@ static void test_mdev_create_remove(void **state)
 	assert_string_equal(lnk(f, "devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/devices/" U1),
 			    "../../../" U1);
 	assert_string_equal(rd(f, MDEV(U1, "uevent")), "DRIVER=vfio_ap_mdev\n");
+	mark(f);
+	wr_ok(f, MDEV(U1, "uevent"), "add");
+	expect_events(f, "add /devices/vfio_ap/matrix/" U1 "|SYNTH_UUID=0,DRIVER=vfio_ap_mdev", NULL);
+	assert_int_equal(wr(f, MDEV(U1, "uevent"), "\n"), -EINVAL);
 	assert_string_equal(rd(f, MDEV(U1, "assign_adapter")), "<error -13>");
 	assert_string_equal(rd(f, MDEV(U1, "remove")), "<error -13>");
 	assert_int_equal(wr(f, MDEV(U1, "matrix"), "1"), -EACCES);
