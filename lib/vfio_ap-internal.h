@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "apsim/mask.h"
 #include "apsim/sim.h"
 
 struct apsim_bus;
