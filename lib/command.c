@@ -741,8 +741,8 @@ static int cmd_machine_queue_inject(struct ctx *c, int argc, char **argv)
 	if (parse_ulong(argv[1], 255, &rc) < 0)
 		return usage_error(c, "%s: bad response code '%s' (expected 0..255, e.g. 0x03)", c->name,
 				   argv[1]);
-	if (argc > 2 && parse_ulong(argv[2], 1000000, &count) < 0)
-		return usage_error(c, "%s: bad count '%s' (expected 0..1000000)", c->name, argv[2]);
+	if (argc > 2 && parse_ulong(argv[2], 65535, &count) < 0)
+		return usage_error(c, "%s: bad count '%s' (expected 0..65535)", c->name, argv[2]);
 	r = apsim_machine_queue_inject_rc(c->sim->machine, qid, (uint8_t) rc, (unsigned) count);
 	return r < 0 ? fail_errno(c, r) : 0;
 }
