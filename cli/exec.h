@@ -2,7 +2,7 @@
 #ifndef APSIM_CLI_EXEC_H
 #define APSIM_CLI_EXEC_H
 
-/* `apsim --socket PATH exec ...` (argv starts after "exec"): runs via the daemon; returns the exit code. */
+/* `apsim --socket PATH exec ...`, argv after "exec": runs via the daemon; returns the exit code. */
 int apsim_cli_exec(const char *socket_path, int argc, char **argv);
 
 #endif

@@ -45,7 +45,7 @@ static void usage(FILE *f)
 
 static void help(struct apsim_sim *sim)
 {
-	char *argv[] = { "help", NULL };
+	char *argv[] = {"help", NULL};
 
 	usage(stdout);
 	if (sim) {
@@ -53,7 +53,8 @@ static void help(struct apsim_sim *sim)
 		apsim__command_run_at(sim, 1, argv, false, stdout, stderr, "apsim");
 		apsim_sim_unlock(sim);
 	}
-	fputs("  exec COMMAND...        (with --socket) run a program in the daemon's mount namespace\n"
+	fputs("  exec COMMAND...        (with --socket) run a program in the daemon's mount "
+	      "namespace\n"
 	      "\n"
 	      "Exit status: 0 ok, 1 a command or expectation failed, 2 usage error.\n",
 	      stdout);
@@ -118,13 +119,16 @@ static int parse_options(int argc, char **argv, struct options *o, bool *ret_hel
 			o->socket = val;
 		} else if (strcmp(name, "--policy") == 0) {
 			if (apsim_policy_from_name(val, &o->sim.policy) < 0) {
-				fprintf(stderr, "apsim: unknown policy '%s' (expected kernel, legacy or coalesced)\n",
+				fprintf(stderr,
+					"apsim: unknown policy '%s' (expected kernel, legacy or "
+					"coalesced)\n",
 					val);
 				return -1;
 			}
 		} else {
 			if (strcmp(val, "mainline") != 0) {
-				fprintf(stderr, "apsim: unknown quirks '%s' (expected mainline)\n", val);
+				fprintf(stderr, "apsim: unknown quirks '%s' (expected mainline)\n",
+					val);
 				return -1;
 			}
 			o->sim.quirks |= APSIM_QUIRK_MAINLINE;
@@ -164,7 +168,7 @@ static int run_files(const struct options *o, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct options o = { .sim = { .policy = APSIM_POLICY_KERNEL } };
+	struct options o = {.sim = {.policy = APSIM_POLICY_KERNEL}};
 	bool want_help = false, want_version = false;
 	struct apsim_sim *sim;
 	int first, r;
@@ -177,7 +181,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (want_help || (first < argc && strcmp(argv[first], "help") == 0 && first + 1 == argc)) {
-		struct apsim_sim_options so = { .machine = "empty" };
+		struct apsim_sim_options so = {.machine = "empty"};
 
 		if (apsim_sim_new(&so, stderr, &sim) < 0)
 			sim = NULL;

@@ -18,17 +18,17 @@
 
 /* The card and queue types the driver is offered: CEX4..CEX8, like zcrypt's cex4 drivers. */
 static const struct apsim_device_id watch_ids[] = {
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_CARD_TYPE, .dev_type = APSIM_AP_TYPE_CEX4 },
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_CARD_TYPE, .dev_type = APSIM_AP_TYPE_CEX5 },
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_CARD_TYPE, .dev_type = APSIM_AP_TYPE_CEX6 },
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_CARD_TYPE, .dev_type = APSIM_AP_TYPE_CEX7 },
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_CARD_TYPE, .dev_type = APSIM_AP_TYPE_CEX8 },
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX4 },
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX5 },
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX6 },
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX7 },
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX8 },
-	{ 0 },
+    {.match_flags = APSIM_DEVICE_ID_MATCH_CARD_TYPE, .dev_type = APSIM_AP_TYPE_CEX4},
+    {.match_flags = APSIM_DEVICE_ID_MATCH_CARD_TYPE, .dev_type = APSIM_AP_TYPE_CEX5},
+    {.match_flags = APSIM_DEVICE_ID_MATCH_CARD_TYPE, .dev_type = APSIM_AP_TYPE_CEX6},
+    {.match_flags = APSIM_DEVICE_ID_MATCH_CARD_TYPE, .dev_type = APSIM_AP_TYPE_CEX7},
+    {.match_flags = APSIM_DEVICE_ID_MATCH_CARD_TYPE, .dev_type = APSIM_AP_TYPE_CEX8},
+    {.match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX4},
+    {.match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX5},
+    {.match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX6},
+    {.match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX7},
+    {.match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX8},
+    {0},
 };
 
 /* Not mine: the driver core tries the next driver; the device stays with zcrypt or vfio_ap. */
@@ -39,7 +39,8 @@ static int watch_probe(struct apsim_device *dev)
 }
 
 /* "+4,5 -3": the ids in now but not in before, and the other way round. */
-static void print_diff(const char *what, const struct apsim_mask *now, const struct apsim_mask *before)
+static void print_diff(const char *what, const struct apsim_mask *now,
+		       const struct apsim_mask *before)
 {
 	struct apsim_mask added, removed;
 	bool any;
@@ -48,13 +49,15 @@ static void print_diff(const char *what, const struct apsim_mask *now, const str
 	apsim_mask_andnot(&removed, before, now);
 	printf("%s +", what);
 	any = false;
-	for (int n = apsim_mask_next(&added, 0); n >= 0; n = apsim_mask_next(&added, (unsigned) n + 1)) {
+	for (int n = apsim_mask_next(&added, 0); n >= 0;
+	     n = apsim_mask_next(&added, (unsigned) n + 1)) {
 		printf("%s0x%02x", any ? "," : "", n);
 		any = true;
 	}
 	printf("%s -", any ? "" : "none");
 	any = false;
-	for (int n = apsim_mask_next(&removed, 0); n >= 0; n = apsim_mask_next(&removed, (unsigned) n + 1)) {
+	for (int n = apsim_mask_next(&removed, 0); n >= 0;
+	     n = apsim_mask_next(&removed, (unsigned) n + 1)) {
 		printf("%s0x%02x", any ? "," : "", n);
 		any = true;
 	}
@@ -82,34 +85,34 @@ static void watch_scan_complete(struct apsim_driver *drv, const struct apsim_qci
 }
 
 static struct apsim_driver watch_driver = {
-	.name = "config_watch",
-	.ids = watch_ids,
-	.probe = watch_probe,
-	.on_config_changed = watch_config_changed,
-	.on_scan_complete = watch_scan_complete,
+    .name = "config_watch",
+    .ids = watch_ids,
+    .probe = watch_probe,
+    .on_config_changed = watch_config_changed,
+    .on_scan_complete = watch_scan_complete,
 };
 
 /* What an operator does on the HMC/SE, and one scan of the bus after a batch of changes. */
 static const char *const commands[] = {
-	"machine card add 3 CEX8C",
-	"machine card add 4 CEX7P",
-	"machine lpar add adapter 3",
-	"machine lpar add domain 6,0x20",
-	"machine lpar add control-domain 6",
-	"machine notify off",
-	"machine lpar remove adapter 3",
-	"machine lpar add adapter 4",
-	"machine lpar remove domain 6",
-	"scan",
-	"scan",
-	"machine card remove 4",
-	"scan",
-	"read bus/ap/ap_adapter_mask",
+    "machine card add 3 CEX8C",
+    "machine card add 4 CEX7P",
+    "machine lpar add adapter 3",
+    "machine lpar add domain 6,0x20",
+    "machine lpar add control-domain 6",
+    "machine notify off",
+    "machine lpar remove adapter 3",
+    "machine lpar add adapter 4",
+    "machine lpar remove domain 6",
+    "scan",
+    "scan",
+    "machine card remove 4",
+    "scan",
+    "read bus/ap/ap_adapter_mask",
 };
 
 int main(void)
 {
-	struct apsim_sim_options opts = { .machine = "empty", .policy = APSIM_POLICY_KERNEL };
+	struct apsim_sim_options opts = {.machine = "empty", .policy = APSIM_POLICY_KERNEL};
 	struct apsim_sim *sim;
 	int r;
 

@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct apsim_sim_options opts = { .machine = "empty", .policy = APSIM_POLICY_KERNEL };
+	struct apsim_sim_options opts = {.machine = "empty", .policy = APSIM_POLICY_KERNEL};
 	struct apsim_sim *sim;
 	char *out = NULL, *err = NULL;
 	size_t out_len = 0, err_len = 0;
@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	/* the first byte picks the policy, so all three hot plug paths are fuzzed */
 	if (size > 0 && data[0] < 3 * 16) {
-		opts.policy = (enum apsim_policy) (data[0] / 16);
+		opts.policy = (enum apsim_policy)(data[0] / 16);
 		opts.check_invariants = data[0] & 1;
 	}
 	CHECK(apsim_sim_new(&opts, stderr, &sim) == 0);
@@ -48,7 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ferr = open_memstream(&err, &err_len);
 	CHECK(fout && ferr);
 	apsim_sim_lock(sim);
-	r = apsim__scenario_run_buffer(sim, "fuzz.scn", (const char *) data, size, false, fout, ferr);
+	r = apsim__scenario_run_buffer(sim, "fuzz.scn", (const char *) data, size, false, fout,
+				       ferr);
 	CHECK(r <= 0);
 	/* a failure always says where */
 	if (r < 0 && r != -ENOMEM) {

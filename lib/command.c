@@ -26,7 +26,7 @@
 #include "vfio_ap-internal.h"
 
 #define CMD_CHANGES 0x1u /* changes the model: on_change hook afterwards */
-#define CMD_JSON 0x2u    /* accepts --json among its arguments */
+#define CMD_JSON    0x2u /* accepts --json among its arguments */
 
 struct ctx {
 	struct apsim_sim *sim;
@@ -188,6 +188,7 @@ void apsim__print_escaped(FILE *f, const char *buf, size_t len)
 	fputc('"', f);
 }
 
+/* clang-format off */
 #define ERRNO_ENTRY(e) { #e, e }
 static const struct {
 	const char *name;
@@ -217,6 +218,7 @@ static const struct {
 	/* aliases: accepted as names, never printed */
 	ERRNO_ENTRY(EWOULDBLOCK), ERRNO_ENTRY(ENOTSUP), ERRNO_ENTRY(EDEADLOCK),
 };
+/* clang-format on */
 
 const char *apsim__errno_name(int errnum)
 {
@@ -360,7 +362,8 @@ static int parse_apqn(struct ctx *c, const char *s, unsigned *ret)
 	*ret = APSIM_QID(a, d);
 	return 0;
 out_bad:
-	return usage_error(c, "%s: bad APQN '%s' (expected XX.YYYY in hex, e.g. 04.0020)", c->name, s);
+	return usage_error(c, "%s: bad APQN '%s' (expected XX.YYYY in hex, e.g. 04.0020)", c->name,
+			   s);
 }
 
 /* Tree paths: "bus/ap/apmask", "/bus/ap/apmask" and "/sys/bus/ap/apmask" are the same. */
@@ -414,8 +417,8 @@ static const struct {
 	const char *name;
 	uint32_t bit;
 } qci_flag_names[] = {
-	{ "APSC", APSIM_QCI_APSC }, { "APXA", APSIM_QCI_APXA }, { "QACT", APSIM_QCI_QACT },
-	{ "RC8A", APSIM_QCI_RC8A }, { "APSB", APSIM_QCI_APSB },
+    {"APSC", APSIM_QCI_APSC}, {"APXA", APSIM_QCI_APXA}, {"QACT", APSIM_QCI_QACT},
+    {"RC8A", APSIM_QCI_RC8A}, {"APSB", APSIM_QCI_APSB},
 };
 
 static void print_list_line(struct ctx *c, const char *label, const struct apsim_mask *m)
@@ -455,7 +458,8 @@ static int cmd_machine_show(struct ctx *c, int argc, char **argv)
 		if (!spec)
 			continue;
 		if (!any)
-			fprintf(c->out, "APID TYPE   MODE  FUNCTIONS  DEPTH ML SERIAL           CHECKSTOP CONFIG\n");
+			fprintf(c->out, "APID TYPE   MODE  FUNCTIONS  DEPTH ML SERIAL           "
+					"CHECKSTOP CONFIG\n");
 		any = true;
 		apsim_card_type_name(spec->raw_type, spec->mode, type, sizeof(type));
 		fprintf(c->out, "%02x   %-6s %-5s 0x%08X %5u %2u %-16s %-9s %s\n", apid, type,
@@ -475,7 +479,8 @@ static int cmd_machine_show(struct ctx *c, int argc, char **argv)
 	apsim_machine_get_limits(m, &maxa, &maxd);
 	fprintf(c->out, "%-22s max_adapter_id %u, max_domain_id %u\n", "limits:", maxa, maxd);
 	flags = apsim_machine_get_qci_flags(m);
-	fprintf(c->out, "%-22s %s (flags", "qci:", apsim_machine_get_qci_available(m) ? "on" : "off");
+	fprintf(c->out, "%-22s %s (flags",
+		"qci:", apsim_machine_get_qci_available(m) ? "on" : "off");
 	any = false;
 	for (size_t i = 0; i < ARRAY_SIZE(qci_flag_names); i++) {
 		if (flags & qci_flag_names[i].bit) {
@@ -508,7 +513,8 @@ static int cmd_machine_card_add(struct ctx *c, int argc, char **argv)
 			return usage_error(c, "%s: option '%s' needs a value", c->name, opt);
 		if (strcmp(opt, "--depth") == 0) {
 			if (parse_ulong(val, 15, &v) < 0)
-				return usage_error(c, "%s: bad depth '%s' (expected 0..15)", c->name, val);
+				return usage_error(c, "%s: bad depth '%s' (expected 0..15)",
+						   c->name, val);
 			spec.depth = (unsigned) v;
 		} else if (strcmp(opt, "--functions") == 0) {
 			char *end;
@@ -518,26 +524,34 @@ static int cmd_machine_card_add(struct ctx *c, int argc, char **argv)
 				h += 2;
 			errno = 0;
 			v = strtoul(h, &end, 16);
-			if (!*h || !isxdigit((unsigned char) *h) || *end || errno || v > 0xffffffffUL)
-				return usage_error(c, "%s: bad functions '%s' (expected a 32-bit hex word, e.g. 0x92800000)",
+			if (!*h || !isxdigit((unsigned char) *h) || *end || errno ||
+			    v > 0xffffffffUL)
+				return usage_error(c,
+						   "%s: bad functions '%s' (expected a 32-bit hex "
+						   "word, e.g. 0x92800000)",
 						   c->name, val);
 			spec.functions = (uint32_t) v;
 		} else if (strcmp(opt, "--serial") == 0) {
 			if (strlen(val) >= sizeof(spec.serial))
-				return usage_error(c, "%s: serial '%s' is too long (at most 16 characters)",
-						   c->name, val);
+				return usage_error(
+				    c, "%s: serial '%s' is too long (at most 16 characters)",
+				    c->name, val);
 			strcpy(spec.serial, val);
 		} else if (strcmp(opt, "--ml") == 0) {
 			if (parse_ulong(val, 15, &v) < 0)
-				return usage_error(c, "%s: bad ml '%s' (expected 0..15, units of 4 KiB)",
-						   c->name, val);
+				return usage_error(
+				    c, "%s: bad ml '%s' (expected 0..15, units of 4 KiB)", c->name,
+				    val);
 			spec.ml = (unsigned) v;
 		} else if (strcmp(opt, "--raw-type") == 0) {
 			if (parse_ulong(val, 255, &v) < 0)
-				return usage_error(c, "%s: bad raw type '%s' (expected 0..255)", c->name, val);
+				return usage_error(c, "%s: bad raw type '%s' (expected 0..255)",
+						   c->name, val);
 			spec.raw_type = (uint8_t) v;
 		} else {
-			return usage_error(c, "%s: unknown option '%s' (expected --depth, --functions, --serial, --ml, --raw-type)",
+			return usage_error(c,
+					   "%s: unknown option '%s' (expected --depth, "
+					   "--functions, --serial, --ml, --raw-type)",
 					   c->name, opt);
 		}
 	}
@@ -609,7 +623,8 @@ static int cmd_machine_card_config(struct ctx *c, int argc, char **argv)
 		snprintf(path, sizeof(path), "devices/ap/card%02x/config", apid);
 		w = apsim_tree_write(c->sim->tree, path, on ? "1" : "0", 1);
 		if (w < 0)
-			return fail(c, (int) w, "%s: write %s: %s", c->name, path, strerror((int) -w));
+			return fail(c, (int) w, "%s: write %s: %s", c->name, path,
+				    strerror((int) -w));
 		return 0;
 	}
 	r = apsim_machine_card_config(c->sim->machine, apid, on);
@@ -630,11 +645,13 @@ static int cmd_machine_lpar(struct ctx *c, int argc, char **argv, bool add)
 	else if (strcmp(argv[0], "control-domain") == 0)
 		set = APSIM_LPAR_CONTROL_DOMAIN;
 	else
-		return usage_error(c, "%s: unknown set '%s' (expected adapter, domain or control-domain)",
-				   c->name, argv[0]);
+		return usage_error(
+		    c, "%s: unknown set '%s' (expected adapter, domain or control-domain)", c->name,
+		    argv[0]);
 	if (apsim_mask_parse_list(argv[1], &ids) < 0)
-		return usage_error(c, "%s: bad id list '%s' (expected ids 0..255 such as 5, 0x0a, 3-7, 1,4,9)",
-				   c->name, argv[1]);
+		return usage_error(
+		    c, "%s: bad id list '%s' (expected ids 0..255 such as 5, 0x0a, 3-7, 1,4,9)",
+		    c->name, argv[1]);
 	r = apsim_machine_lpar_change(c->sim->machine, set, add, &ids);
 	return r < 0 ? fail_errno(c, r) : 0;
 }
@@ -669,9 +686,11 @@ static int cmd_machine_limits(struct ctx *c, int argc, char **argv)
 
 	(void) argc;
 	if (parse_ulong(argv[0], 255, &a) < 0)
-		return usage_error(c, "%s: bad max adapter id '%s' (expected 0..255)", c->name, argv[0]);
+		return usage_error(c, "%s: bad max adapter id '%s' (expected 0..255)", c->name,
+				   argv[0]);
 	if (parse_ulong(argv[1], 255, &d) < 0)
-		return usage_error(c, "%s: bad max domain id '%s' (expected 0..255)", c->name, argv[1]);
+		return usage_error(c, "%s: bad max domain id '%s' (expected 0..255)", c->name,
+				   argv[1]);
 	r = apsim_machine_set_limits(c->sim->machine, (unsigned) a, (unsigned) d);
 	return r < 0 ? fail_errno(c, r) : 0;
 }
@@ -702,8 +721,9 @@ static int cmd_machine_flags(struct ctx *c, int argc, char **argv)
 		errno = 0;
 		v = strtoul(s + 2, &end, 16);
 		if (!s[2] || *end || errno || v > 0xffffffffUL)
-			return usage_error(c, "%s: bad flags word '%s' (expected 32-bit hex, e.g. 0xf0000000)",
-					   c->name, s);
+			return usage_error(
+			    c, "%s: bad flags word '%s' (expected 32-bit hex, e.g. 0xf0000000)",
+			    c->name, s);
 		flags = (uint32_t) v;
 	} else if (strcmp(s, "none") != 0) {
 		while (*s) {
@@ -718,7 +738,9 @@ static int cmd_machine_flags(struct ctx *c, int argc, char **argv)
 				}
 			}
 			if (!found)
-				return usage_error(c, "%s: unknown QCI flag '%.*s' (expected APSC, APXA, QACT, RC8A, APSB, none or a hex word)",
+				return usage_error(c,
+						   "%s: unknown QCI flag '%.*s' (expected APSC, "
+						   "APXA, QACT, RC8A, APSB, none or a hex word)",
 						   c->name, (int) n, s);
 			s += n;
 			if (*s == ',')
@@ -739,8 +761,8 @@ static int cmd_machine_queue_inject(struct ctx *c, int argc, char **argv)
 	if (r < 0)
 		return r;
 	if (parse_ulong(argv[1], 255, &rc) < 0)
-		return usage_error(c, "%s: bad response code '%s' (expected 0..255, e.g. 0x03)", c->name,
-				   argv[1]);
+		return usage_error(c, "%s: bad response code '%s' (expected 0..255, e.g. 0x03)",
+				   c->name, argv[1]);
 	if (argc > 2 && parse_ulong(argv[2], 65535, &count) < 0)
 		return usage_error(c, "%s: bad count '%s' (expected 0..65535)", c->name, argv[2]);
 	r = apsim_machine_queue_inject_rc(c->sim->machine, qid, (uint8_t) rc, (unsigned) count);
@@ -769,12 +791,14 @@ static int cmd_sleep(struct ctx *c, int argc, char **argv)
 
 	(void) argc;
 	if (apsim_duration_parse(argv[0], &ns) < 0)
-		return usage_error(c, "%s: bad duration '%s' (expected e.g. 30s, 20ms, 1.5s, 100us, 5m)",
-				   c->name, argv[0]);
+		return usage_error(
+		    c, "%s: bad duration '%s' (expected e.g. 30s, 20ms, 1.5s, 100us, 5m)", c->name,
+		    argv[0]);
 	if (c->sim->sandbox && ns > SANDBOX_MAX_SLEEP_NS)
 		return fail(c, -ERANGE, "%s: at most 1h here", c->name);
 	if (!apsim_clock_is_virtual(c->sim->clock))
-		return fail(c, -EOPNOTSUPP, "%s: the clock is not virtual (time runs by itself)", c->name);
+		return fail(c, -EOPNOTSUPP, "%s: the clock is not virtual (time runs by itself)",
+			    c->name);
 	r = apsim_clock_advance(c->sim->clock, ns);
 	return r < 0 ? fail_errno(c, r) : 0;
 }
@@ -811,8 +835,9 @@ static int cmd_write(struct ctx *c, int argc, char **argv)
 	r = apsim__unescape(raw, &value, &len);
 	free(raw);
 	if (r == -EINVAL)
-		return usage_error(c, "write %s: bad escape in value (expected \\n \\t \\r \\\\ \\\" \\0 \\xHH)",
-				   argv[0]);
+		return usage_error(
+		    c, "write %s: bad escape in value (expected \\n \\t \\r \\\\ \\\" \\0 \\xHH)",
+		    argv[0]);
 	if (r < 0)
 		return fail_errno(c, r);
 	n = apsim_tree_write(c->sim->tree, tree_path(argv[0]), value, len);
@@ -861,7 +886,8 @@ static int ls_entry(const struct apsim_dirent *ent, void *ctx)
 		json_object_set_new(o, "name", json_string(ent->name));
 		json_object_set_new(o, "type", json_string(node_type_name(ent->type)));
 		if (ent->type == APSIM_NODE_LINK) {
-			snprintf(path, sizeof(path), "%s%s%s", ls->dir, ls->dir[0] ? "/" : "", ent->name);
+			snprintf(path, sizeof(path), "%s%s%s", ls->dir, ls->dir[0] ? "/" : "",
+				 ent->name);
 			if (apsim_tree_readlink(ls->tree, path, target, sizeof(target)) >= 0)
 				json_object_set_new(o, "target", json_string(target));
 			else
@@ -886,7 +912,7 @@ static int ls_entry(const struct apsim_dirent *ent, void *ctx)
 
 static int do_ls(struct ctx *c, struct apsim_tree *tree, const char *path, const char *what)
 {
-	struct ls_state ls = { .tree = tree, .dir = tree_path(path), .out = c->out, .first = true };
+	struct ls_state ls = {.tree = tree, .dir = tree_path(path), .out = c->out, .first = true};
 	int r;
 
 	if (c->json) {
@@ -970,8 +996,8 @@ static int cmd_run(struct ctx *c, int argc, char **argv)
 		if (c->sim->sandbox)
 			return fail(c, -EPERM, "%s: no file access here", c->name);
 		if (c->sim->run_depth >= MAX_RUN_DEPTH)
-			return fail(c, -ELOOP, "%s %s: scenarios nested too deeply (at most %d)", c->name,
-				    argv[i], MAX_RUN_DEPTH);
+			return fail(c, -ELOOP, "%s %s: scenarios nested too deeply (at most %d)",
+				    c->name, argv[i], MAX_RUN_DEPTH);
 		/* a relative path inside a scenario is relative to that scenario's directory */
 		if (argv[i][0] != '/' && cur && strrchr(cur, '/')) {
 			size_t dl = (size_t) (strrchr(cur, '/') - cur);
@@ -982,7 +1008,8 @@ static int cmd_run(struct ctx *c, int argc, char **argv)
 			sprintf(path, "%.*s/%s", (int) dl, cur, argv[i]);
 		}
 		c->sim->run_depth++;
-		r = apsim__scenario_run_file(c->sim, path ? path : argv[i], c->json, c->out, c->err);
+		r = apsim__scenario_run_file(c->sim, path ? path : argv[i], c->json, c->out,
+					     c->err);
 		c->sim->run_depth--;
 		c->sim->scenario_path = cur;
 		free(path);
@@ -1042,8 +1069,10 @@ static int cmd_expect_read(struct ctx *c, int argc, char **argv)
 	r = apsim__unescape(raw, &want, &want_len);
 	free(raw);
 	if (r == -EINVAL)
-		return usage_error(c, "expect read %s: bad escape in TEXT (expected \\n \\t \\r \\\\ \\\" \\0 \\xHH)",
-				   argv[0]);
+		return usage_error(
+		    c,
+		    "expect read %s: bad escape in TEXT (expected \\n \\t \\r \\\\ \\\" \\0 \\xHH)",
+		    argv[0]);
 	if (r < 0)
 		return fail_errno(c, r);
 	want_s = capture_text(escaped_pair, want, &want_len);
@@ -1057,8 +1086,8 @@ static int cmd_expect_read(struct ctx *c, int argc, char **argv)
 		size_t got_len = (size_t) n;
 
 		got_s = capture_text(escaped_pair, buf, &got_len);
-		r = expect_failed(c, "expected %s to read %s, got %s", argv[0], want_s ? want_s : "?",
-				  got_s ? got_s : "?");
+		r = expect_failed(c, "expected %s to read %s, got %s", argv[0],
+				  want_s ? want_s : "?", got_s ? got_s : "?");
 		free(got_s);
 	} else {
 		r = 0;
@@ -1077,7 +1106,9 @@ static int cmd_expect_fail(struct ctx *c, int argc, char **argv)
 	char d[128];
 
 	if (apsim__errno_from_name(argv[0], &want) < 0)
-		return usage_error(c, "expect fail: unknown errno name '%s' (expected a name such as EINVAL, EBUSY, ENODEV)",
+		return usage_error(c,
+				   "expect fail: unknown errno name '%s' (expected a name such as "
+				   "EINVAL, EBUSY, ENODEV)",
 				   argv[0]);
 	inner.err = open_memstream(&msg, &msg_len);
 	if (!inner.err)
@@ -1102,8 +1133,9 @@ static int cmd_expect_fail(struct ctx *c, int argc, char **argv)
 		r = expect_failed(c, "expected '%s' to fail with %s, got a failed expectation: %s",
 				  cmdline ? cmdline : "?", argv[0], msg ? msg : "");
 	} else {
-		r = expect_failed(c, "expected '%s' to fail with %s, got %s: %s", cmdline ? cmdline : "?",
-				  argv[0], errno_desc(-r, d, sizeof(d)), msg ? msg : "");
+		r = expect_failed(c, "expected '%s' to fail with %s, got %s: %s",
+				  cmdline ? cmdline : "?", argv[0], errno_desc(-r, d, sizeof(d)),
+				  msg ? msg : "");
 	}
 	free(cmdline);
 	free(msg);
@@ -1134,7 +1166,8 @@ static int parse_kvs(struct ctx *c, int argc, char **argv, struct kv **ret)
 
 		if (!eq || eq == argv[i]) {
 			free_kvs(kvs, i);
-			return usage_error(c, "%s: bad '%s' (expected KEY=VALUE)", c->name, argv[i]);
+			return usage_error(c, "%s: bad '%s' (expected KEY=VALUE)", c->name,
+					   argv[i]);
 		}
 		kvs[i].key = argv[i];
 		kvs[i].key_len = (size_t) (eq - argv[i]);
@@ -1185,7 +1218,8 @@ static void print_recent_events(FILE *f, const void *a, const void *b)
 
 		fprintf(f, "%s %s %s", shown ? ";" : "", apsim_uevent_action_name(ev->action),
 			ev->devpath);
-		/* the env after ACTION, DEVPATH, SUBSYSTEM and before SEQNUM: what expect can test */
+		/* the env after ACTION, DEVPATH, SUBSYSTEM and before SEQNUM: what expect can test
+		 */
 		for (unsigned e = 0; e < ev->n_env; e++) {
 			const char *env = ev->env[e];
 
@@ -1242,8 +1276,9 @@ static int expect_event(struct ctx *c, int argc, char **argv, bool want_present)
 	int r;
 
 	if (apsim_uevent_action_from_name(argv[0], &action) < 0)
-		return usage_error(c, "%s: unknown action '%s' (expected add, remove, change, bind or unbind)",
-				   c->name, argv[0]);
+		return usage_error(
+		    c, "%s: unknown action '%s' (expected add, remove, change, bind or unbind)",
+		    c->name, argv[0]);
 	r = parse_kvs(c, argc - 2, argv + 2, &kvs);
 	if (r < 0)
 		return r;
@@ -1255,8 +1290,9 @@ static int expect_event(struct ctx *c, int argc, char **argv, bool want_present)
 		free_kvs(kvs, argc - 2);
 		if (!want_present) {
 			what = one_line(join_args(argc, argv, 0));
-			r = expect_failed(c, "expected no event %s, got it as event %zu since the last match",
-					  what ? what : "?", i - sim->events_mark + 1);
+			r = expect_failed(
+			    c, "expected no event %s, got it as event %zu since the last match",
+			    what ? what : "?", i - sim->events_mark + 1);
 			free(what);
 			return r;
 		}
@@ -1297,7 +1333,8 @@ static int cmd_expect_events_count(struct ctx *c, int argc, char **argv)
 	if (n - c->sim->events_mark == want)
 		return 0;
 	got = one_line(capture_text(print_recent_events, c->sim, NULL));
-	r = expect_failed(c, "expected %lu events since the last match, got %s", want, got ? got : "?");
+	r = expect_failed(c, "expected %lu events since the last match, got %s", want,
+			  got ? got : "?");
 	free(got);
 	return r;
 }
@@ -1324,8 +1361,8 @@ static int cmd_expect_apcb_updates(struct ctx *c, int argc, char **argv)
 		return -ENOENT;
 	if (g->apcb_updates == want)
 		return 0;
-	return expect_failed(c, "expected guest '%s' to have %lu APCB updates, got %llu", argv[0], want,
-			     (unsigned long long) g->apcb_updates);
+	return expect_failed(c, "expected guest '%s' to have %lu APCB updates, got %llu", argv[0],
+			     want, (unsigned long long) g->apcb_updates);
 }
 
 static int cmd_expect_invariants(struct ctx *c, int argc, char **argv)
@@ -1381,14 +1418,15 @@ static int cmd_expect_link(struct ctx *c, int argc, char **argv)
 		return expect_failed(c, "expected %s to link to %s, got %s", argv[0], argv[1],
 				     errno_desc(-r, d, sizeof(d)));
 	if (strcmp(target, argv[1]) != 0)
-		return expect_failed(c, "expected %s to link to %s, got %s", argv[0], argv[1], target);
+		return expect_failed(c, "expected %s to link to %s, got %s", argv[0], argv[1],
+				     target);
 	return 0;
 }
 
 static int cmd_expect_ls(struct ctx *c, int argc, char **argv)
 {
-	struct ls_state ls = { .tree = c->sim->tree, .dir = tree_path(argv[0]), .first = true,
-			       .text_one_line = true };
+	struct ls_state ls = {
+	    .tree = c->sim->tree, .dir = tree_path(argv[0]), .first = true, .text_one_line = true};
 	char *got = NULL, *want;
 	size_t got_len = 0;
 	int r;
@@ -1402,11 +1440,11 @@ static int cmd_expect_ls(struct ctx *c, int argc, char **argv)
 	if (r < 0) {
 		char d[128];
 
-		r = expect_failed(c, "expected ls %s to show '%s', got %s", argv[0], want ? want : "?",
-				  errno_desc(-r, d, sizeof(d)));
+		r = expect_failed(c, "expected ls %s to show '%s', got %s", argv[0],
+				  want ? want : "?", errno_desc(-r, d, sizeof(d)));
 	} else if (!want || !got || strcmp(want, got) != 0) {
-		r = expect_failed(c, "expected ls %s to show '%s', got '%s'", argv[0], want ? want : "?",
-				  got ? got : "?");
+		r = expect_failed(c, "expected ls %s to show '%s', got '%s'", argv[0],
+				  want ? want : "?", got ? got : "?");
 	}
 	free(want);
 	free(got);
@@ -1417,17 +1455,19 @@ static int cmd_expect_ls(struct ctx *c, int argc, char **argv)
 
 static void print_call(FILE *f, const struct apsim_watch_call *call, bool with_rescan)
 {
-	static const char *const names[] = { "apm", "aqm", "adm" };
+	static const char *const names[] = {"apm", "aqm", "adm"};
 	char list[1024];
 
-	fprintf(f, "%s %s", call->watch, call->scan_complete ? "on_scan_complete" : "on_config_changed");
+	fprintf(f, "%s %s", call->watch,
+		call->scan_complete ? "on_scan_complete" : "on_config_changed");
 	for (int which = 0; which < 2; which++) {
 		const struct apsim_qci *q = which ? &call->new_qci : &call->old_qci;
-		const struct apsim_mask *masks[] = { &q->apm, &q->aqm, &q->adm };
+		const struct apsim_mask *masks[] = {&q->apm, &q->aqm, &q->adm};
 
 		for (int k = 0; k < 3; k++) {
 			apsim__mask_format_list(masks[k], list, sizeof(list));
-			fprintf(f, " %s.%s=%s", which ? "new" : "old", names[k], list[0] ? list : "none");
+			fprintf(f, " %s.%s=%s", which ? "new" : "old", names[k],
+				list[0] ? list : "none");
 		}
 	}
 	fprintf(f, " uevents=%zu", call->uevent_pos);
@@ -1458,7 +1498,8 @@ static int cmd_watch_add(struct ctx *c, int argc, char **argv)
 
 	if (argc > 1) {
 		if (strcmp(argv[1], "--rescan") != 0)
-			return usage_error(c, "%s: unknown option '%s' (expected --rescan)", c->name, argv[1]);
+			return usage_error(c, "%s: unknown option '%s' (expected --rescan)",
+					   c->name, argv[1]);
 		rescan = true;
 	}
 	r = apsim__sim_watch_add(c->sim, argv[0], rescan);
@@ -1489,14 +1530,17 @@ static int parse_callback(struct ctx *c, const char *s, bool *ret_complete)
 	else if (strcmp(s, "on_scan_complete") == 0)
 		*ret_complete = true;
 	else
-		return usage_error(c, "%s: unknown callback '%s' (expected on_config_changed or on_scan_complete)",
-				   c->name, s);
+		return usage_error(
+		    c, "%s: unknown callback '%s' (expected on_config_changed or on_scan_complete)",
+		    c->name, s);
 	return 0;
 }
 
 static int bad_call_key(struct ctx *c, const char *key)
 {
-	return usage_error(c, "%s: unknown key '%s' (expected old.apm, old.aqm, old.adm, new.apm, new.aqm, new.adm, rescan)",
+	return usage_error(c,
+			   "%s: unknown key '%s' (expected old.apm, old.aqm, old.adm, new.apm, "
+			   "new.aqm, new.adm, rescan)",
 			   c->name, key);
 }
 
@@ -1537,8 +1581,9 @@ static int call_matches(struct ctx *c, const struct apsim_watch_call *call, cons
 		if (!kvs[k].value[0] || strcmp(kvs[k].value, "none") == 0)
 			apsim_mask_zero(&want);
 		else if (apsim_mask_parse_list(kvs[k].value, &want) < 0)
-			return usage_error(c, "%s: bad id list '%s' for %s (expected e.g. 3,5-7 or none)",
-					   c->name, kvs[k].value, key);
+			return usage_error(
+			    c, "%s: bad id list '%s' for %s (expected e.g. 3,5-7 or none)", c->name,
+			    kvs[k].value, key);
 		if (!apsim_mask_equal(m, &want))
 			match = false;
 	}
@@ -1572,8 +1617,8 @@ static int cmd_expect_call(struct ctx *c, int argc, char **argv)
 	int r;
 
 	if (!watch_exists(sim, argv[0]))
-		return usage_error(c, "%s: no watch driver '%s' (add one with 'watch add NAME')", c->name,
-				   argv[0]);
+		return usage_error(c, "%s: no watch driver '%s' (add one with 'watch add NAME')",
+				   c->name, argv[0]);
 	r = parse_callback(c, argv[1], &complete);
 	if (r < 0)
 		return r;
@@ -1582,7 +1627,7 @@ static int cmd_expect_call(struct ctx *c, int argc, char **argv)
 		return r;
 	{
 		/* check the keys and lists even when there is no call to compare with */
-		struct apsim_watch_call dummy = { .watch = argv[0] };
+		struct apsim_watch_call dummy = {.watch = argv[0]};
 
 		r = call_matches(c, &dummy, kvs, argc - 2, &match);
 		if (r < 0) {
@@ -1625,8 +1670,8 @@ static int cmd_expect_calls(struct ctx *c, int argc, char **argv)
 
 	(void) argc;
 	if (!watch_exists(c->sim, argv[0]))
-		return usage_error(c, "%s: no watch driver '%s' (add one with 'watch add NAME')", c->name,
-				   argv[0]);
+		return usage_error(c, "%s: no watch driver '%s' (add one with 'watch add NAME')",
+				   c->name, argv[0]);
 	r = parse_callback(c, argv[1], &complete);
 	if (r < 0)
 		return r;
@@ -1638,7 +1683,8 @@ static int cmd_expect_calls(struct ctx *c, int argc, char **argv)
 			got++;
 	if (got == want)
 		return 0;
-	return expect_failed(c, "expected %lu %s calls of %s, got %lu", want, argv[1], argv[0], got);
+	return expect_failed(c, "expected %lu %s calls of %s, got %lu", want, argv[1], argv[0],
+			     got);
 }
 
 /* --- guests, mdevs --- */
@@ -1694,10 +1740,10 @@ static int cmd_guest_show(struct ctx *c, int argc, char **argv)
 		if (argc && strcmp(g->name, argv[0]) != 0)
 			continue;
 		if (array) {
-			json_t *o = json_pack("{s:s, s:s, s:I, s:o, s:o, s:o}", "name", g->name, "mdev",
-					      g->mdev, "apcb_updates", (json_int_t) g->apcb_updates,
-					      "apm", mask_json(&g->apm), "aqm", mask_json(&g->aqm),
-					      "adm", mask_json(&g->adm));
+			json_t *o = json_pack(
+			    "{s:s, s:s, s:I, s:o, s:o, s:o}", "name", g->name, "mdev", g->mdev,
+			    "apcb_updates", (json_int_t) g->apcb_updates, "apm", mask_json(&g->apm),
+			    "aqm", mask_json(&g->aqm), "adm", mask_json(&g->adm));
 
 			if (!o || json_array_append_new(array, o) < 0) {
 				json_decref(o);
@@ -1712,9 +1758,11 @@ static int cmd_guest_show(struct ctx *c, int argc, char **argv)
 			apsim_mask_format(&g->apm, apm, sizeof(apm));
 			apsim_mask_format(&g->aqm, aqm, sizeof(aqm));
 			apsim_mask_format(&g->adm, adm, sizeof(adm));
-			fprintf(c->out, "guest %s\n  mdev %s\n  apcb_updates %llu\n  apm %s  aqm %s  adm %s",
-				g->name, g->mdev[0] ? g->mdev : "-", (unsigned long long) g->apcb_updates,
-				apm, aqm, adm);
+			fprintf(
+			    c->out,
+			    "guest %s\n  mdev %s\n  apcb_updates %llu\n  apm %s  aqm %s  adm %s",
+			    g->name, g->mdev[0] ? g->mdev : "-",
+			    (unsigned long long) g->apcb_updates, apm, aqm, adm);
 		}
 	}
 	if (array) {
@@ -1770,8 +1818,9 @@ static void random_uuid(char *buf)
 		fclose(f);
 	b[6] = (unsigned char) ((b[6] & 0x0f) | 0x40); /* version 4 */
 	b[8] = (unsigned char) ((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-	sprintf(buf, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-		b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	sprintf(buf, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+		b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+		b[14], b[15]);
 }
 
 static int cmd_mdev_create(struct ctx *c, int argc, char **argv)
@@ -1787,8 +1836,9 @@ static int cmd_mdev_create(struct ctx *c, int argc, char **argv)
 		return usage_error(c, "%s: bad UUID '%s'", c->name, argv[0]);
 	r = apsim__vfio_ap_mdev_create(c->sim->vfio_ap, uuid);
 	if (r == -EINVAL)
-		return usage_error(c, "%s: bad UUID '%s' (expected e.g. 5f0b9c4e-1111-4c22-9a33-0123456789ab)",
-				   c->name, uuid);
+		return usage_error(
+		    c, "%s: bad UUID '%s' (expected e.g. 5f0b9c4e-1111-4c22-9a33-0123456789ab)",
+		    c->name, uuid);
 	if (r == -EEXIST)
 		return fail(c, r, "%s: mdev %s exists", c->name, uuid);
 	if (r < 0)
@@ -1843,8 +1893,8 @@ static int cmd_mdev_list(struct ctx *c, int argc, char **argv)
 			fprintf(c->out, "%s\n", recs[i].uuid);
 			continue;
 		}
-		json_array_append_new(array, json_pack("{s:s, s:o, s:o, s:o}", "uuid", recs[i].uuid, "apm",
-						       mask_json(&recs[i].apm), "aqm",
+		json_array_append_new(array, json_pack("{s:s, s:o, s:o, s:o}", "uuid", recs[i].uuid,
+						       "apm", mask_json(&recs[i].apm), "aqm",
 						       mask_json(&recs[i].aqm), "adm",
 						       mask_json(&recs[i].adm)));
 	}
@@ -1861,6 +1911,7 @@ static int cmd_mdev_list(struct ctx *c, int argc, char **argv)
 
 static int cmd_help(struct ctx *c, int argc, char **argv);
 
+/* clang-format off */
 static const struct command commands[] = {
 	{ "help", "[COMMAND]", "show the commands (or those starting with COMMAND)", 0, -1, 0, cmd_help },
 	{ "machine show", "[--json]", "the installed adapters, the LPAR's configuration, limits, QCI, notify",
@@ -1937,6 +1988,7 @@ static const struct command commands[] = {
 	{ "mdev remove", "UUID", "remove an mdev", 1, 1, CMD_CHANGES, cmd_mdev_remove },
 	{ "mdev list", "[--json]", "the mdevs in list order", 0, 0, CMD_JSON, cmd_mdev_list },
 };
+/* clang-format on */
 
 /* Number of leading words of name matched by argv (all of name's words, or fewer). */
 static int words_matched(const char *name, int argc, char **argv, int *ret_total)
@@ -1948,7 +2000,8 @@ static int words_matched(const char *name, int argc, char **argv, int *ret_total
 	while (*p) {
 		size_t n = strcspn(p, " ");
 
-		if (all && matched < argc && strlen(argv[matched]) == n && strncmp(argv[matched], p, n) == 0)
+		if (all && matched < argc && strlen(argv[matched]) == n &&
+		    strncmp(argv[matched], p, n) == 0)
 			matched++;
 		else
 			all = false;
@@ -1978,9 +2031,11 @@ static int cmd_help(struct ctx *c, int argc, char **argv)
 		char head[256];
 		int total;
 
-		if (argc && words_matched(cmd->name, argc, argv, &total) < (argc < total ? argc : total))
+		if (argc &&
+		    words_matched(cmd->name, argc, argv, &total) < (argc < total ? argc : total))
 			continue;
-		snprintf(head, sizeof(head), "%s%s%s", cmd->name, cmd->args[0] ? " " : "", cmd->args);
+		snprintf(head, sizeof(head), "%s%s%s", cmd->name, cmd->args[0] ? " " : "",
+			 cmd->args);
 		if (strlen(head) > width)
 			fprintf(c->out, "  %s\n  %-*s  %s\n", head, (int) width, "", cmd->help);
 		else
@@ -2045,11 +2100,11 @@ static int dispatch(struct ctx *c, int argc, char **argv)
 		if (prefix == 0)
 			r = usage_error(c, "unknown command '%s' (try 'help')", argv[0]);
 		else if (prefix >= argc)
-			r = usage_error(c, "%s: missing subcommand (expected %s)", known ? known : "?",
-					list ? list : "?");
+			r = usage_error(c, "%s: missing subcommand (expected %s)",
+					known ? known : "?", list ? list : "?");
 		else
-			r = usage_error(c, "%s: unknown subcommand '%s' (expected %s)", known ? known : "?",
-					argv[prefix], list ? list : "?");
+			r = usage_error(c, "%s: unknown subcommand '%s' (expected %s)",
+					known ? known : "?", argv[prefix], list ? list : "?");
 		free(known);
 		free(list);
 		return r;
@@ -2100,7 +2155,7 @@ static bool command_changes(int argc, char **argv)
 int apsim__command_run_at(struct apsim_sim *sim, int argc, char **argv, bool json, FILE *out,
 			  FILE *err, const char *where)
 {
-	struct ctx c = { .sim = sim, .json = json, .out = out, .err = err, .where = where };
+	struct ctx c = {.sim = sim, .json = json, .out = out, .err = err, .where = where};
 	int r = dispatch(&c, argc, argv);
 
 	if (r == -APSIM_EUSAGE)

@@ -21,7 +21,8 @@ struct loader {
 	size_t msg_len;
 };
 
-static int bad(struct loader *l, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int bad(struct loader *l, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int bad(struct loader *l, const char *path, const char *fmt, ...)
 {
 	char text[384];
@@ -80,7 +81,8 @@ static int get_uint(struct loader *l, const char *path, const json_t *v, unsigne
 {
 	char d[64];
 
-	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > (json_int_t) max)
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > (json_int_t) max)
 		return bad(l, path, "expected an integer 0..%u, got %s", max,
 			   value_desc(v, d, sizeof(d)));
 	*ret = (unsigned) json_integer_value(v);
@@ -104,7 +106,8 @@ static int check_keys(struct loader *l, const char *path, json_t *obj, const cha
 	const char *key;
 	json_t *v;
 
-	json_object_foreach(obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		bool known = false;
 
 		for (size_t i = 0; keys[i] && !known; i++)
@@ -119,8 +122,8 @@ static const struct {
 	const char *name;
 	uint32_t bit;
 } flag_names[] = {
-	{ "APSC", APSIM_QCI_APSC }, { "APXA", APSIM_QCI_APXA }, { "QACT", APSIM_QCI_QACT },
-	{ "RC8A", APSIM_QCI_RC8A }, { "APSB", APSIM_QCI_APSB },
+    {"APSC", APSIM_QCI_APSC}, {"APXA", APSIM_QCI_APXA}, {"QACT", APSIM_QCI_QACT},
+    {"RC8A", APSIM_QCI_RC8A}, {"APSB", APSIM_QCI_APSB},
 };
 
 static int load_flags(struct loader *l, json_t *v, uint32_t *ret)
@@ -133,7 +136,8 @@ static int load_flags(struct loader *l, json_t *v, uint32_t *ret)
 	if (!json_is_array(v))
 		return bad(l, "flags", "expected an array of QCI flag names, got %s",
 			   value_desc(v, d, sizeof(d)));
-	json_array_foreach(v, i, e) {
+	json_array_foreach(v, i, e)
+	{
 		bool found = false;
 
 		snprintf(path, sizeof(path), "flags[%zu]", i);
@@ -144,8 +148,10 @@ static int load_flags(struct loader *l, json_t *v, uint32_t *ret)
 			}
 		}
 		if (!found)
-			return bad(l, path, "expected a QCI flag name (APSC, APXA, QACT, RC8A or APSB), got %s",
-				   value_desc(e, d, sizeof(d)));
+			return bad(
+			    l, path,
+			    "expected a QCI flag name (APSC, APXA, QACT, RC8A or APSB), got %s",
+			    value_desc(e, d, sizeof(d)));
 	}
 	*ret = flags;
 	return 0;
@@ -163,14 +169,18 @@ static int load_id_list(struct loader *l, const char *path, json_t *v, struct ap
 			return 0;
 		if (strlen(json_string_value(v)) != json_string_length(v) ||
 		    apsim_mask_parse_list(json_string_value(v), ret) < 0)
-			return bad(l, path, "expected an id list such as \"3,5,10-12\" (ids 0..255), got %s",
+			return bad(l, path,
+				   "expected an id list such as \"3,5,10-12\" (ids 0..255), got %s",
 				   value_desc(v, d, sizeof(d)));
 		return 0;
 	}
 	if (!json_is_array(v))
-		return bad(l, path, "expected an id list: a string such as \"3,5,10-12\" or an array of integers, got %s",
+		return bad(l, path,
+			   "expected an id list: a string such as \"3,5,10-12\" or an array of "
+			   "integers, got %s",
 			   value_desc(v, d, sizeof(d)));
-	json_array_foreach(v, i, e) {
+	json_array_foreach(v, i, e)
+	{
 		unsigned id;
 		int r;
 
@@ -183,8 +193,8 @@ static int load_id_list(struct loader *l, const char *path, json_t *v, struct ap
 	return 0;
 }
 
-static const char *const card_keys[] = { "apid", "type", "depth", "functions", "ml", "serial",
-					 "raw_type", "checkstop", "config", NULL };
+static const char *const card_keys[] = {"apid",	  "type",     "depth",	   "functions", "ml",
+					"serial", "raw_type", "checkstop", "config",	NULL};
 
 static int load_card(struct loader *l, struct apsim_machine *m, size_t idx, json_t *card)
 {
@@ -219,7 +229,8 @@ static int load_card(struct loader *l, struct apsim_machine *m, size_t idx, json
 	if (!e)
 		return bad(l, path, "missing key 'type' (CEX4A..CEX8P)");
 	if (!json_is_string(e))
-		return bad(l, kp, "expected a card type CEX4A..CEX8P, got %s", value_desc(e, d, sizeof(d)));
+		return bad(l, kp, "expected a card type CEX4A..CEX8P, got %s",
+			   value_desc(e, d, sizeof(d)));
 	if (apsim_card_type_parse(json_string_value(e), &spec) < 0)
 		return bad(l, kp, "unknown card type %s (expected CEX4A..CEX8P)",
 			   value_desc(e, d, sizeof(d)));
@@ -253,7 +264,8 @@ static int load_card(struct loader *l, struct apsim_machine *m, size_t idx, json
 		    strspn(s + 2, "0123456789abcdefABCDEF") == strlen(s + 2))
 			f = strtoul(s + 2, &end, 16);
 		if (!end || *end)
-			return bad(l, kp, "expected a 32-bit hex string such as \"0x92800000\", got %s",
+			return bad(l, kp,
+				   "expected a 32-bit hex string such as \"0x92800000\", got %s",
 				   value_desc(e, d, sizeof(d)));
 		spec.functions = (uint32_t) f;
 	}
@@ -265,13 +277,16 @@ static int load_card(struct loader *l, struct apsim_machine *m, size_t idx, json
 		for (size_t i = 0; printable && s[i]; i++)
 			printable = s[i] > ' ' && s[i] < 0x7f;
 		if (!printable || strlen(s) >= sizeof(spec.serial))
-			return bad(l, kp, "expected a serial number of at most 16 printable characters without spaces, got %s",
+			return bad(l, kp,
+				   "expected a serial number of at most 16 printable characters "
+				   "without spaces, got %s",
 				   value_desc(e, d, sizeof(d)));
 		strcpy(spec.serial, s);
 	}
 	r = apsim_machine_card_add(m, apid, &spec);
 	if (r < 0)
-		return r == -ENOMEM ? r : bad(l, path, "cannot install the adapter: %s", strerror(-r));
+		return r == -ENOMEM ? r
+				    : bad(l, path, "cannot install the adapter: %s", strerror(-r));
 
 	if ((e = json_object_get(card, "checkstop"))) {
 		snprintf(kp, sizeof(kp), "%s.checkstop", path);
@@ -290,17 +305,18 @@ static int load_card(struct loader *l, struct apsim_machine *m, size_t idx, json
 	return 0;
 }
 
-static const char *const lpar_keys[] = { "adapters", "domains", "control_domains", NULL };
+static const char *const lpar_keys[] = {"adapters", "domains", "control_domains", NULL};
 
 static int load_lpar(struct loader *l, struct apsim_machine *m, json_t *lpar)
 {
-	static const enum apsim_lpar_set sets[] = { APSIM_LPAR_ADAPTER, APSIM_LPAR_DOMAIN,
-						    APSIM_LPAR_CONTROL_DOMAIN };
+	static const enum apsim_lpar_set sets[] = {APSIM_LPAR_ADAPTER, APSIM_LPAR_DOMAIN,
+						   APSIM_LPAR_CONTROL_DOMAIN};
 	char d[64], path[48];
 	int r;
 
 	if (!json_is_object(lpar))
-		return bad(l, "lpar", "expected an object with adapters, domains, control_domains, got %s",
+		return bad(l, "lpar",
+			   "expected an object with adapters, domains, control_domains, got %s",
 			   value_desc(lpar, d, sizeof(d)));
 	r = check_keys(l, "lpar", lpar, lpar_keys, "adapters, domains, control_domains");
 	if (r < 0)
@@ -322,13 +338,13 @@ static int load_lpar(struct loader *l, struct apsim_machine *m, json_t *lpar)
 	return 0;
 }
 
-static const char *const top_keys[] = { "qci", "flags", "max_adapter_id", "max_domain_id",
-					"notify", "cards", "lpar", NULL };
+static const char *const top_keys[] = {"qci",	 "flags", "max_adapter_id", "max_domain_id",
+				       "notify", "cards", "lpar",	    NULL};
 
 int apsim__machine_json_load(json_t *root, const char *source, struct apsim_machine **ret,
 			     char *msg, size_t msg_len)
 {
-	struct loader l = { .source = source ? source : "machine", .msg = msg, .msg_len = msg_len };
+	struct loader l = {.source = source ? source : "machine", .msg = msg, .msg_len = msg_len};
 	struct apsim_machine *m;
 	unsigned maxa, maxd;
 	char d[64];
@@ -394,7 +410,8 @@ int apsim__machine_json_load(json_t *root, const char *source, struct apsim_mach
 				value_desc(e, d, sizeof(d)));
 			goto out_free_machine;
 		}
-		json_array_foreach(e, i, card) {
+		json_array_foreach(e, i, card)
+		{
 			r = load_card(&l, m, i, card);
 			if (r < 0)
 				goto out_free_machine;
@@ -515,12 +532,13 @@ int apsim__machine_json_save(const struct apsim_machine *m, json_t **ret)
 			 lpar_list(m, APSIM_LPAR_CONTROL_DOMAIN));
 	root = json_pack("{s:b, s:o, s:i, s:i, s:b, s:o, s:o}", "qci",
 			 apsim_machine_get_qci_available(m), "flags", flags, "max_adapter_id",
-			 (int) maxa, "max_domain_id", (int) maxd, "notify", apsim_machine_get_notify(m),
-			 "cards", cards, "lpar", lpar);
+			 (int) maxa, "max_domain_id", (int) maxd, "notify",
+			 apsim_machine_get_notify(m), "cards", cards, "lpar", lpar);
 	if (!root)
 		return -ENOMEM;
 	for (size_t i = 0; i < ARRAY_SIZE(flag_names); i++)
-		if ((qf & flag_names[i].bit) && json_array_append_new(flags, json_string(flag_names[i].name)) < 0)
+		if ((qf & flag_names[i].bit) &&
+		    json_array_append_new(flags, json_string(flag_names[i].name)) < 0)
 			goto out_nomem;
 	for (unsigned apid = 0; apid < APSIM_MASK_BITS; apid++) {
 		const struct apsim_card_spec *spec = apsim_machine_card_get(m, apid);
@@ -530,18 +548,20 @@ int apsim__machine_json_save(const struct apsim_machine *m, json_t **ret)
 
 		if (!spec)
 			continue;
-		standard = spec->raw_type >= APSIM_AP_TYPE_CEX4 && spec->raw_type <= APSIM_AP_TYPE_CEX8;
-		apsim_card_type_name(standard ? spec->raw_type : APSIM_AP_TYPE_CEX8, spec->mode, type,
-				     sizeof(type));
+		standard =
+		    spec->raw_type >= APSIM_AP_TYPE_CEX4 && spec->raw_type <= APSIM_AP_TYPE_CEX8;
+		apsim_card_type_name(standard ? spec->raw_type : APSIM_AP_TYPE_CEX8, spec->mode,
+				     type, sizeof(type));
 		snprintf(functions, sizeof(functions), "0x%08x", spec->functions);
 		card = json_pack("{s:i, s:s, s:i, s:s, s:i, s:s, s:b, s:b}", "apid", (int) apid,
-				 "type", type, "depth", (int) spec->depth, "functions", functions, "ml",
-				 (int) spec->ml, "serial", spec->serial, "checkstop",
+				 "type", type, "depth", (int) spec->depth, "functions", functions,
+				 "ml", (int) spec->ml, "serial", spec->serial, "checkstop",
 				 apsim_machine_card_is_checkstopped(m, apid), "config",
 				 apsim_machine_card_is_configured(m, apid));
 		if (!card || json_array_append_new(cards, card) < 0)
 			goto out_nomem;
-		if (!standard && json_object_set_new(card, "raw_type", json_integer(spec->raw_type)) < 0)
+		if (!standard &&
+		    json_object_set_new(card, "raw_type", json_integer(spec->raw_type)) < 0)
 			goto out_nomem;
 	}
 	*ret = root;

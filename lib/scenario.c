@@ -12,8 +12,8 @@
 #include "apsim/apsim.h"
 #include "sim-internal.h"
 
-int apsim__scenario_run_buffer(struct apsim_sim *sim, const char *name, const char *buf,
-			       size_t len, bool json, FILE *out, FILE *err)
+int apsim__scenario_run_buffer(struct apsim_sim *sim, const char *name, const char *buf, size_t len,
+			       bool json, FILE *out, FILE *err)
 {
 	size_t pos = 0, lineno = 0;
 	char *where, *line = NULL;
@@ -145,7 +145,9 @@ int apsim__scenario_read_options(const char *path, struct apsim_sim_options *opt
 		}
 		if (strcmp(opt, "--machine") != 0 && strcmp(opt, "--policy") != 0 &&
 		    strcmp(opt, "--quirks") != 0) {
-			fprintf(err, "%s:1: unknown option '%s' in the #@ line (expected --machine, --policy, --quirks, --check-invariants)\n",
+			fprintf(err,
+				"%s:1: unknown option '%s' in the #@ line (expected --machine, "
+				"--policy, --quirks, --check-invariants)\n",
 				path, opt);
 			r = -EINVAL;
 			goto out_free_argv;
@@ -158,14 +160,17 @@ int apsim__scenario_read_options(const char *path, struct apsim_sim_options *opt
 		i++;
 		if (strcmp(opt, "--policy") == 0) {
 			if (apsim_policy_from_name(val, &o.policy) < 0) {
-				fprintf(err, "%s:1: unknown policy '%s' (expected kernel, legacy or coalesced)\n",
+				fprintf(err,
+					"%s:1: unknown policy '%s' (expected kernel, legacy or "
+					"coalesced)\n",
 					path, val);
 				r = -EINVAL;
 				goto out_free_argv;
 			}
 		} else if (strcmp(opt, "--quirks") == 0) {
 			if (strcmp(val, "mainline") != 0) {
-				fprintf(err, "%s:1: unknown quirks '%s' (expected mainline)\n", path, val);
+				fprintf(err, "%s:1: unknown quirks '%s' (expected mainline)\n",
+					path, val);
 				r = -EINVAL;
 				goto out_free_argv;
 			}
@@ -180,7 +185,8 @@ int apsim__scenario_read_options(const char *path, struct apsim_sim_options *opt
 				/* relative to the scenario's directory */
 				machine = malloc((size_t) (slash - path) + strlen(val) + 2);
 				if (machine)
-					sprintf(machine, "%.*s/%s", (int) (slash - path), path, val);
+					sprintf(machine, "%.*s/%s", (int) (slash - path), path,
+						val);
 			}
 			if (!machine) {
 				r = -ENOMEM;

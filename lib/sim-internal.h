@@ -17,11 +17,11 @@ struct apsim_guest;
 
 /* One recorded call of a watch driver's config callbacks ("watch add", docs/cli.md). */
 struct apsim_watch_call {
-	const char *watch;                /* the watch driver's name (borrowed) */
-	bool scan_complete;               /* false: on_config_changed */
+	const char *watch;  /* the watch driver's name (borrowed) */
+	bool scan_complete; /* false: on_config_changed */
 	struct apsim_qci new_qci, old_qci;
-	size_t uevent_pos;                /* uevents in the host log when the call happened */
-	int rescan_result;                /* --rescan: what the nested force rescan returned */
+	size_t uevent_pos; /* uevents in the host log when the call happened */
+	int rescan_result; /* --rescan: what the nested force rescan returned */
 };
 
 /* A test AP driver that binds nothing and records the config callbacks (spec 5.1). */
@@ -29,14 +29,14 @@ struct apsim_watch {
 	struct apsim_driver drv;
 	struct apsim_sim *sim;
 	char *name;
-	bool rescan;                      /* call apsim_bus_force_rescan inside the callbacks */
+	bool rescan; /* call apsim_bus_force_rescan inside the callbacks */
 	struct apsim_watch *next;
 };
 
 struct apsim_sim {
 	pthread_mutex_t lock;
 	struct apsim_sim_options opts;
-	char *machine_path;               /* copy of opts.machine */
+	char *machine_path; /* copy of opts.machine */
 	struct apsim_machine *machine;
 	struct apsim_clock *clock;
 	struct apsim_tree *tree;
@@ -44,15 +44,15 @@ struct apsim_sim {
 	struct apsim_bus *bus;
 	struct apsim_zcrypt *zcrypt;
 	struct apsim_vfio_ap *vfio_ap;
-	struct apsim_guest *guests;       /* in creation order */
-	size_t events_mark;               /* uevent index after the last 'expect event'/'expect call' match */
-	struct apsim_watch *watches;      /* in registration order */
-	struct apsim_watch_call *calls;   /* every watch driver callback, in call order */
+	struct apsim_guest *guests; /* in creation order */
+	size_t events_mark; /* uevent index after the last 'expect event'/'expect call' match */
+	struct apsim_watch *watches;	/* in registration order */
+	struct apsim_watch_call *calls; /* every watch driver callback, in call order */
 	size_t n_calls, calls_cap;
-	size_t calls_mark;                /* index in calls after the last match */
-	bool sandbox;                     /* fuzzing: no file access (run, dump), bounded sleep */
-	int run_depth;                    /* nested 'run' */
-	const char *scenario_path;        /* the scenario file being run (nested run paths) */
+	size_t calls_mark;	   /* index in calls after the last match */
+	bool sandbox;		   /* fuzzing: no file access (run, dump), bounded sleep */
+	int run_depth;		   /* nested 'run' */
+	const char *scenario_path; /* the scenario file being run (nested run paths) */
 	/* called after every successful state-changing command (daemon persistence) */
 	void (*on_change)(struct apsim_sim *sim, void *ctx);
 	void *on_change_ctx;
@@ -106,8 +106,8 @@ int apsim__errno_from_name(const char *name, int *ret);
 /* scenario.c: run a scenario file / buffer (lock held). name is used in messages. */
 int apsim__scenario_run_file(struct apsim_sim *sim, const char *path, bool json, FILE *out,
 			     FILE *err);
-int apsim__scenario_run_buffer(struct apsim_sim *sim, const char *name, const char *buf,
-			       size_t len, bool json, FILE *out, FILE *err);
+int apsim__scenario_run_buffer(struct apsim_sim *sim, const char *name, const char *buf, size_t len,
+			       bool json, FILE *out, FILE *err);
 /*
  * Reads the '#@ OPTIONS' first line of a scenario file, if any, into opts (starting from
  * *opts as given). Option words: --machine FILE|empty, --policy P, --quirks mainline,

@@ -19,9 +19,9 @@
 #include "vfio_ap-internal.h"
 
 static const char *const policy_names[_APSIM_POLICY_MAX] = {
-	[APSIM_POLICY_KERNEL] = "kernel",
-	[APSIM_POLICY_LEGACY] = "legacy",
-	[APSIM_POLICY_COALESCED] = "coalesced",
+    [APSIM_POLICY_KERNEL] = "kernel",
+    [APSIM_POLICY_LEGACY] = "legacy",
+    [APSIM_POLICY_COALESCED] = "coalesced",
 };
 
 const char *apsim_policy_name(enum apsim_policy p)
@@ -70,7 +70,7 @@ static void report(FILE *err, const char *what, int r)
 int apsim__sim_new_take_machine(const struct apsim_sim_options *opts, struct apsim_machine *m,
 				FILE *err, struct apsim_sim **ret)
 {
-	struct apsim_bus_config cfg = { 0 };
+	struct apsim_bus_config cfg = {0};
 	struct apsim_sim *sim;
 	int r;
 
@@ -166,7 +166,7 @@ out_free_sim:
 
 int apsim_sim_new(const struct apsim_sim_options *opts, FILE *err, struct apsim_sim **ret)
 {
-	static const struct apsim_sim_options defaults = { .policy = APSIM_POLICY_KERNEL };
+	static const struct apsim_sim_options defaults = {.policy = APSIM_POLICY_KERNEL};
 	struct apsim_machine *m = NULL;
 	char msg[512];
 	int r;
@@ -369,17 +369,17 @@ int apsim__sim_guest_stop(struct apsim_sim *sim, const char *name)
 /* --- watch drivers: bind nothing, record the config callbacks (spec 5.1) --- */
 
 static const struct apsim_device_id watch_ids[] = {
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_CARD_TYPE, .dev_type = APSIM_AP_TYPE_CEX4 },
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_CARD_TYPE, .dev_type = APSIM_AP_TYPE_CEX5 },
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_CARD_TYPE, .dev_type = APSIM_AP_TYPE_CEX6 },
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_CARD_TYPE, .dev_type = APSIM_AP_TYPE_CEX7 },
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_CARD_TYPE, .dev_type = APSIM_AP_TYPE_CEX8 },
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX4 },
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX5 },
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX6 },
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX7 },
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX8 },
-	{ 0 },
+    {.match_flags = APSIM_DEVICE_ID_MATCH_CARD_TYPE, .dev_type = APSIM_AP_TYPE_CEX4},
+    {.match_flags = APSIM_DEVICE_ID_MATCH_CARD_TYPE, .dev_type = APSIM_AP_TYPE_CEX5},
+    {.match_flags = APSIM_DEVICE_ID_MATCH_CARD_TYPE, .dev_type = APSIM_AP_TYPE_CEX6},
+    {.match_flags = APSIM_DEVICE_ID_MATCH_CARD_TYPE, .dev_type = APSIM_AP_TYPE_CEX7},
+    {.match_flags = APSIM_DEVICE_ID_MATCH_CARD_TYPE, .dev_type = APSIM_AP_TYPE_CEX8},
+    {.match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX4},
+    {.match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX5},
+    {.match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX6},
+    {.match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX7},
+    {.match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX8},
+    {0},
 };
 
 static int watch_probe(struct apsim_device *dev)

@@ -25,7 +25,7 @@ struct fixture {
 
 static int setup(void **state)
 {
-	struct apsim_sim_options opts = { .machine = "empty", .policy = APSIM_POLICY_KERNEL };
+	struct apsim_sim_options opts = {.machine = "empty", .policy = APSIM_POLICY_KERNEL};
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
@@ -108,21 +108,21 @@ static void test_split(void **state)
 	(void) state;
 	assert_split("", 0, NULL);
 	assert_split("   # just a comment", 0, NULL);
-	assert_split("machine  card\tadd 4 CEX8C  # trailing comment",
-		     5, (const char *const[]) { "machine", "card", "add", "4", "CEX8C" });
+	assert_split("machine  card\tadd 4 CEX8C  # trailing comment", 5,
+		     (const char *const[]){"machine", "card", "add", "4", "CEX8C"});
 	/* the value of write is the rest of the line, spaces and '#' included */
-	assert_split("write bus/ap/apmask  +1 +2 # x  \r",
-		     3, (const char *const[]) { "write", "bus/ap/apmask", "+1 +2 # x" });
-	assert_split("write bus/ap/apmask", 2, (const char *const[]) { "write", "bus/ap/apmask" });
-	assert_split("expect read a/b  hello  world\\n",
-		     4, (const char *const[]) { "expect", "read", "a/b", "hello  world\\n" });
+	assert_split("write bus/ap/apmask  +1 +2 # x  \r", 3,
+		     (const char *const[]){"write", "bus/ap/apmask", "+1 +2 # x"});
+	assert_split("write bus/ap/apmask", 2, (const char *const[]){"write", "bus/ap/apmask"});
+	assert_split("expect read a/b  hello  world\\n", 4,
+		     (const char *const[]){"expect", "read", "a/b", "hello  world\\n"});
 	/* expect fail: the rest is a command line of its own */
-	assert_split("expect fail EINVAL write x a b",
-		     6, (const char *const[]) { "expect", "fail", "EINVAL", "write", "x", "a b" });
-	assert_split("expect fail EBUSY expect fail EINVAL write p v w",
-		     9, (const char *const[]) { "expect", "fail", "EBUSY", "expect", "fail", "EINVAL",
-						"write", "p", "v w" });
-	assert_split("a#b c", 2, (const char *const[]) { "a#b", "c" });
+	assert_split("expect fail EINVAL write x a b", 6,
+		     (const char *const[]){"expect", "fail", "EINVAL", "write", "x", "a b"});
+	assert_split("expect fail EBUSY expect fail EINVAL write p v w", 9,
+		     (const char *const[]){"expect", "fail", "EBUSY", "expect", "fail", "EINVAL",
+					   "write", "p", "v w"});
+	assert_split("a#b c", 2, (const char *const[]){"a#b", "c"});
 }
 
 static void test_escapes(void **state)
@@ -179,12 +179,15 @@ static void test_usage_errors(void **state)
 	assert_int_equal(run_where(f, "apsim", false, "frobnicate"), -APSIM_EUSAGE);
 	assert_string_equal(f->err, "apsim: unknown command 'frobnicate' (try 'help')\n");
 	assert_int_equal(run(f, "machine"), -APSIM_EUSAGE);
-	assert_string_equal(f->err, "machine: missing subcommand (expected show, card, lpar, notify, "
-				    "limits, qci, flags, queue)\n");
+	assert_string_equal(f->err,
+			    "machine: missing subcommand (expected show, card, lpar, notify, "
+			    "limits, qci, flags, queue)\n");
 	assert_int_equal(run(f, "machine card frob 4"), -APSIM_EUSAGE);
-	assert_string_equal(f->err, "machine card: unknown subcommand 'frob' (expected add, remove, "
-				    "checkstop, config)\n");
-	assert_int_equal(run_where(f, "scn.scn:4", false, "machine card add 4 CEX9X"), -APSIM_EUSAGE);
+	assert_string_equal(f->err,
+			    "machine card: unknown subcommand 'frob' (expected add, remove, "
+			    "checkstop, config)\n");
+	assert_int_equal(run_where(f, "scn.scn:4", false, "machine card add 4 CEX9X"),
+			 -APSIM_EUSAGE);
 	assert_string_equal(f->err, "scn.scn:4: machine card add: unknown card type 'CEX9X' "
 				    "(expected CEX4A..CEX8P)\n");
 	assert_int_equal(run(f, "machine card add 256 CEX8C"), -APSIM_EUSAGE);
@@ -194,25 +197,30 @@ static void test_usage_errors(void **state)
 	assert_int_equal(run(f, "machine card add 4 CEX8C --depth"), -APSIM_EUSAGE);
 	assert_string_equal(f->err, "machine card add: option '--depth' needs a value\n");
 	assert_int_equal(run(f, "machine card add 4"), -APSIM_EUSAGE);
-	assert_string_equal(f->err, "machine card add: usage: machine card add APID TYPE [--depth N] "
-				    "[--functions HEX] [--serial S] [--ml N] [--raw-type N]\n");
+	assert_string_equal(f->err,
+			    "machine card add: usage: machine card add APID TYPE [--depth N] "
+			    "[--functions HEX] [--serial S] [--ml N] [--raw-type N]\n");
 	assert_int_equal(run(f, "machine notify maybe"), -APSIM_EUSAGE);
 	assert_string_equal(f->err, "machine notify: expected on or off, got 'maybe'\n");
 	assert_int_equal(run(f, "machine lpar add cards 1"), -APSIM_EUSAGE);
-	assert_string_equal(f->err, "machine lpar add: unknown set 'cards' (expected adapter, domain or "
-				    "control-domain)\n");
+	assert_string_equal(f->err,
+			    "machine lpar add: unknown set 'cards' (expected adapter, domain or "
+			    "control-domain)\n");
 	assert_int_equal(run(f, "machine lpar add domain 1-300"), -APSIM_EUSAGE);
-	assert_string_equal(f->err, "machine lpar add: bad id list '1-300' (expected ids 0..255 such as "
-				    "5, 0x0a, 3-7, 1,4,9)\n");
+	assert_string_equal(f->err,
+			    "machine lpar add: bad id list '1-300' (expected ids 0..255 such as "
+			    "5, 0x0a, 3-7, 1,4,9)\n");
 	assert_int_equal(run(f, "sleep forever"), -APSIM_EUSAGE);
 	assert_string_equal(f->err, "sleep: bad duration 'forever' (expected e.g. 30s, 20ms, 1.5s, "
 				    "100us, 5m)\n");
 	assert_int_equal(run(f, "write bus/ap/apmask \\q"), -APSIM_EUSAGE);
-	assert_string_equal(f->err, "write bus/ap/apmask: bad escape in value (expected \\n \\t \\r \\\\ "
-				    "\\\" \\0 \\xHH)\n");
+	assert_string_equal(f->err,
+			    "write bus/ap/apmask: bad escape in value (expected \\n \\t \\r \\\\ "
+			    "\\\" \\0 \\xHH)\n");
 	assert_int_equal(run(f, "expect fail EWHAT scan"), -APSIM_EUSAGE);
-	assert_string_equal(f->err, "expect fail: unknown errno name 'EWHAT' (expected a name such as "
-				    "EINVAL, EBUSY, ENODEV)\n");
+	assert_string_equal(f->err,
+			    "expect fail: unknown errno name 'EWHAT' (expected a name such as "
+			    "EINVAL, EBUSY, ENODEV)\n");
 	assert_int_equal(run(f, "ls a b"), -APSIM_EUSAGE);
 	assert_string_equal(f->err, "ls: usage: ls [PATH] [--json]\n");
 	assert_int_equal(run(f, "machine card add 4 CEX8C --json 1"), -APSIM_EUSAGE);
@@ -242,16 +250,16 @@ static void test_machine_show(void **state)
 	run_ok(f, "machine notify off");
 	run_ok(f, "machine flags APSC,APSB");
 	run_ok(f, "machine show");
-	assert_string_equal(f->out,
-		"APID TYPE   MODE  FUNCTIONS  DEPTH ML SERIAL           CHECKSTOP CONFIG\n"
-		"04   CEX7C  cca   0x90800000     7  0 93AAXY01         off       on\n"
-		"10   CEX8A  accel 0x68800000     3  2 -                on        on\n"
-		"lpar adapters:         4\n"
-		"lpar domains:          32\n"
-		"lpar control-domains:  1-3,7\n"
-		"limits:                max_adapter_id 255, max_domain_id 84\n"
-		"qci:                   on (flags APSC APSB)\n"
-		"notify:                off\n");
+	assert_string_equal(
+	    f->out, "APID TYPE   MODE  FUNCTIONS  DEPTH ML SERIAL           CHECKSTOP CONFIG\n"
+		    "04   CEX7C  cca   0x90800000     7  0 93AAXY01         off       on\n"
+		    "10   CEX8A  accel 0x68800000     3  2 -                on        on\n"
+		    "lpar adapters:         4\n"
+		    "lpar domains:          32\n"
+		    "lpar control-domains:  1-3,7\n"
+		    "limits:                max_adapter_id 255, max_domain_id 84\n"
+		    "qci:                   on (flags APSC APSB)\n"
+		    "notify:                off\n");
 	run_ok(f, "machine flags none");
 	run_ok(f, "machine qci off");
 	run_ok(f, "machine show");
@@ -269,10 +277,10 @@ static void test_machine_show_json(void **state)
 	root = json_loads(f->out, 0, &error);
 	assert_non_null(root);
 	assert_int_equal(json_integer_value(json_object_get(root, "max_domain_id")), 84);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(root, "lpar"), "domains")),
-			    "32");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(root, "cards"), 0),
-								      "serial")),
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(root, "lpar"), "domains")), "32");
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(json_object_get(root, "cards"), 0), "serial")),
 			    "93AAXY01");
 	json_decref(root);
 	/* --json as an argument of the command */
@@ -330,7 +338,8 @@ static void test_read_write(void **state)
 	assert_string_equal(f->out, "60\n");
 	assert_int_equal(run(f, "write bus/ap/config_time 4"), -EINVAL);
 	assert_string_equal(f->err, "write bus/ap/config_time: Invalid argument\n");
-	assert_int_equal(run_where(f, "x.scn:9", false, "write bus/ap/ap_max_domain_id 1"), -EACCES);
+	assert_int_equal(run_where(f, "x.scn:9", false, "write bus/ap/ap_max_domain_id 1"),
+			 -EACCES);
 	assert_string_equal(f->err, "x.scn:9: write bus/ap/ap_max_domain_id: Permission denied\n");
 	assert_int_equal(run(f, "read bus/ap/nothing"), -ENOENT);
 	assert_string_equal(f->err, "read bus/ap/nothing: No such file or directory\n");
@@ -339,7 +348,7 @@ static void test_read_write(void **state)
 	assert_int_equal(run(f, "write bus/ap/apmask +1, +2"), -EINVAL);
 	/* the CLI form: the words after PATH joined by single spaces */
 	{
-		char *argv[] = { "write", "bus/ap/poll_timeout", "0x10", NULL };
+		char *argv[] = {"write", "bus/ap/poll_timeout", "0x10", NULL};
 
 		apsim_sim_lock(f->sim);
 		assert_int_equal(apsim__command_run(f->sim, 3, argv, false, stdout, stderr), 0);
@@ -380,12 +389,15 @@ static void test_events(void **state)
 	struct fixture *f = *state;
 
 	assert_int_equal(run_where(f, NULL, true, "events"), 0);
-	assert_non_null(strstr(f->out, "{\"seqnum\":4,\"usec\":0,\"action\":\"change\",\"devpath\":\"/devices/ap\","
-				       "\"subsystem\":\"ap\",\"env\":{\"ACTION\":\"change\",\"DEVPATH\":\"/devices/ap\","
-				       "\"SUBSYSTEM\":\"ap\",\"INITSCAN\":\"done\",\"SEQNUM\":\"4\"}}\n"));
+	assert_non_null(strstr(
+	    f->out,
+	    "{\"seqnum\":4,\"usec\":0,\"action\":\"change\",\"devpath\":\"/devices/ap\","
+	    "\"subsystem\":\"ap\",\"env\":{\"ACTION\":\"change\",\"DEVPATH\":\"/devices/ap\","
+	    "\"SUBSYSTEM\":\"ap\",\"INITSCAN\":\"done\",\"SEQNUM\":\"4\"}}\n"));
 	run_ok(f, "events");
-	assert_non_null(strstr(f->out, "KERNEL[0.000000] change   /devices/ap (ap)\nACTION=change\n"
-				       "DEVPATH=/devices/ap\nSUBSYSTEM=ap\nINITSCAN=done\nSEQNUM=4\n\n"));
+	assert_non_null(strstr(f->out,
+			       "KERNEL[0.000000] change   /devices/ap (ap)\nACTION=change\n"
+			       "DEVPATH=/devices/ap\nSUBSYSTEM=ap\nINITSCAN=done\nSEQNUM=4\n\n"));
 }
 
 static void test_sleep_and_scan(void **state)
@@ -408,11 +420,14 @@ static void test_expect_read(void **state)
 	struct fixture *f = *state;
 
 	run_ok(f, "expect read bus/ap/ap_domain -1\\n");
-	assert_int_equal(run_where(f, "t.scn:3", false, "expect read bus/ap/ap_domain 5\\n"), -EBADMSG);
-	assert_string_equal(f->err, "t.scn:3: expected bus/ap/ap_domain to read \"5\\n\", got \"-1\\n\"\n");
+	assert_int_equal(run_where(f, "t.scn:3", false, "expect read bus/ap/ap_domain 5\\n"),
+			 -EBADMSG);
+	assert_string_equal(f->err,
+			    "t.scn:3: expected bus/ap/ap_domain to read \"5\\n\", got \"-1\\n\"\n");
 	assert_int_equal(run(f, "expect read bus/ap/none x"), -EBADMSG);
-	assert_string_equal(f->err, "expected bus/ap/none to read \"x\", got error ENOENT (No such file "
-				    "or directory)\n");
+	assert_string_equal(f->err,
+			    "expected bus/ap/none to read \"x\", got error ENOENT (No such file "
+			    "or directory)\n");
 	/* no TEXT: an empty file */
 	assert_int_equal(run(f, "expect read bus/ap/scans"), -EBADMSG);
 	assert_string_equal(f->err, "expected bus/ap/scans to read \"\", got \"1\\n\"\n");
@@ -426,16 +441,19 @@ static void test_expect_fail(void **state)
 	run_ok(f, "expect fail EACCES write bus/ap/bindings 1 2");
 	run_ok(f, "expect fail ENOENT read bus/ap/nothing");
 	assert_int_equal(run(f, "expect fail EBUSY write bus/ap/apmask +4-2"), -EBADMSG);
-	assert_string_equal(f->err, "expected 'write bus/ap/apmask +4-2' to fail with EBUSY, got EINVAL "
-				    "(Invalid argument): write bus/ap/apmask: Invalid argument\n");
-	assert_int_equal(run_where(f, "t.scn:2", false, "expect fail EINVAL write bus/ap/apmask +4"),
-			 -EBADMSG);
-	assert_string_equal(f->err, "t.scn:2: expected 'write bus/ap/apmask +4' to fail with EINVAL, got "
-				    "success\n");
+	assert_string_equal(f->err,
+			    "expected 'write bus/ap/apmask +4-2' to fail with EBUSY, got EINVAL "
+			    "(Invalid argument): write bus/ap/apmask: Invalid argument\n");
+	assert_int_equal(
+	    run_where(f, "t.scn:2", false, "expect fail EINVAL write bus/ap/apmask +4"), -EBADMSG);
+	assert_string_equal(f->err,
+			    "t.scn:2: expected 'write bus/ap/apmask +4' to fail with EINVAL, got "
+			    "success\n");
 	/* a usage error is not a failure of the command */
 	assert_int_equal(run(f, "expect fail EINVAL machine card add 1 CEX1A"), -APSIM_EUSAGE);
-	assert_string_equal(f->err, "expect fail: machine card add: unknown card type 'CEX1A' (expected "
-				    "CEX4A..CEX8P)\n");
+	assert_string_equal(f->err,
+			    "expect fail: machine card add: unknown card type 'CEX1A' (expected "
+			    "CEX4A..CEX8P)\n");
 	/* an expectation that fails, expected */
 	run_ok(f, "expect fail EBADMSG expect read bus/ap/scans 7\\n");
 }
@@ -447,24 +465,28 @@ static void test_expect_event(void **state)
 	run_ok(f, "expect event change /devices/ap INITSCAN=done");
 	/* the mark moved past it */
 	assert_int_equal(run(f, "expect event change /devices/ap INITSCAN=done"), -EBADMSG);
-	assert_string_equal(f->err, "expected event change /devices/ap INITSCAN=done, got 1 event since "
-				    "the last match: change /devices/ap BINDINGS=complete COMPLETECOUNT=1\n");
+	assert_string_equal(
+	    f->err, "expected event change /devices/ap INITSCAN=done, got 1 event since "
+		    "the last match: change /devices/ap BINDINGS=complete COMPLETECOUNT=1\n");
 	run_ok(f, "expect events-count 1");
 	run_ok(f, "expect no-event add /devices/ap/card04");
 	small_machine(f);
 	run_ok(f, "expect event add /devices/ap/card04/04.0020 MODE=cca SUBSYSTEM=ap");
 	assert_int_equal(run(f, "expect event add /devices/ap/card04"), -EBADMSG);
 	assert_int_equal(run(f, "expect no-event bind /devices/ap/card04/04.0020"), -EBADMSG);
-	assert_string_equal(f->err, "expected no event bind /devices/ap/card04/04.0020, got it as event 1 "
-				    "since the last match\n");
+	assert_string_equal(f->err,
+			    "expected no event bind /devices/ap/card04/04.0020, got it as event 1 "
+			    "since the last match\n");
 	run_ok(f, "events mark");
 	run_ok(f, "expect events-count 0");
 	run_ok(f, "write bus/ap/apmask -4");
 	/* values with escapes */
-	run_ok(f, "expect event change /devices/ap APMASK=0xf7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\\n");
+	run_ok(f, "expect event change /devices/ap "
+		  "APMASK=0xf7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\\n");
 	assert_int_equal(run(f, "expect event frob /x"), -APSIM_EUSAGE);
-	assert_string_equal(f->err, "expect event: unknown action 'frob' (expected add, remove, change, "
-				    "bind or unbind)\n");
+	assert_string_equal(f->err,
+			    "expect event: unknown action 'frob' (expected add, remove, change, "
+			    "bind or unbind)\n");
 	assert_int_equal(run(f, "expect event add /x NOEQUALS"), -APSIM_EUSAGE);
 	assert_string_equal(f->err, "expect event: bad 'NOEQUALS' (expected KEY=VALUE)\n");
 }
@@ -476,8 +498,9 @@ static void test_expect_tree(void **state)
 	small_machine(f);
 	run_ok(f, "expect exists devices/ap/card04/04.0020");
 	assert_int_equal(run(f, "expect exists devices/ap/card05"), -EBADMSG);
-	assert_string_equal(f->err, "expected devices/ap/card05 to exist, got ENOENT (No such file or "
-				    "directory)\n");
+	assert_string_equal(f->err,
+			    "expected devices/ap/card05 to exist, got ENOENT (No such file or "
+			    "directory)\n");
 	run_ok(f, "expect missing devices/ap/card05");
 	assert_int_equal(run(f, "expect missing devices/ap/card04"), -EBADMSG);
 	assert_string_equal(f->err, "expected devices/ap/card04 to be missing, got a directory\n");
@@ -487,7 +510,8 @@ static void test_expect_tree(void **state)
 				    "../../../devices/ap/card04\n");
 	run_ok(f, "expect ls bus/ap/devices card04@ 04.0020@");
 	assert_int_equal(run(f, "expect ls bus/ap/devices card04@"), -EBADMSG);
-	assert_string_equal(f->err, "expected ls bus/ap/devices to show 'card04@', got 'card04@ 04.0020@'\n");
+	assert_string_equal(
+	    f->err, "expected ls bus/ap/devices to show 'card04@', got 'card04@ 04.0020@'\n");
 }
 
 static void test_watch(void **state)
@@ -501,11 +525,14 @@ static void test_watch(void **state)
 	assert_string_equal(f->err, "watch add: a driver named 'cex4card' exists\n");
 	small_machine(f);
 	run_ok(f, "watch show");
-	assert_string_equal(f->out,
-		"w on_config_changed old.apm=none old.aqm=none old.adm=none new.apm=4 new.aqm=none new.adm=none uevents=5\n"
-		"w on_scan_complete old.apm=none old.aqm=none old.adm=none new.apm=4 new.aqm=none new.adm=none uevents=5\n"
-		"w on_config_changed old.apm=4 old.aqm=none old.adm=none new.apm=4 new.aqm=32 new.adm=none uevents=6\n"
-		"w on_scan_complete old.apm=4 old.aqm=none old.adm=none new.apm=4 new.aqm=32 new.adm=none uevents=10\n");
+	assert_string_equal(f->out, "w on_config_changed old.apm=none old.aqm=none old.adm=none "
+				    "new.apm=4 new.aqm=none new.adm=none uevents=5\n"
+				    "w on_scan_complete old.apm=none old.aqm=none old.adm=none "
+				    "new.apm=4 new.aqm=none new.adm=none uevents=5\n"
+				    "w on_config_changed old.apm=4 old.aqm=none old.adm=none "
+				    "new.apm=4 new.aqm=32 new.adm=none uevents=6\n"
+				    "w on_scan_complete old.apm=4 old.aqm=none old.adm=none "
+				    "new.apm=4 new.aqm=32 new.adm=none uevents=10\n");
 	run_ok(f, "expect call w on_config_changed new.aqm=32 old.aqm=");
 	/* the events of that scan come after the call */
 	run_ok(f, "expect event add /devices/ap/card04");
@@ -516,12 +543,15 @@ static void test_watch(void **state)
 	assert_int_equal(run(f, "expect calls w on_scan_complete 3"), -EBADMSG);
 	assert_string_equal(f->err, "expected 3 on_scan_complete calls of w, got 2\n");
 	assert_int_equal(run(f, "expect call w on_scan_complete"), -EBADMSG);
-	assert_string_equal(f->err, "expected call w on_scan_complete, got no calls since the last match\n");
+	assert_string_equal(
+	    f->err, "expected call w on_scan_complete, got no calls since the last match\n");
 	assert_int_equal(run(f, "expect call w on_config_changed new.xyz=1"), -APSIM_EUSAGE);
-	assert_string_equal(f->err, "expect call: unknown key 'new.xyz' (expected old.apm, old.aqm, "
-				    "old.adm, new.apm, new.aqm, new.adm, rescan)\n");
+	assert_string_equal(f->err,
+			    "expect call: unknown key 'new.xyz' (expected old.apm, old.aqm, "
+			    "old.adm, new.apm, new.aqm, new.adm, rescan)\n");
 	assert_int_equal(run(f, "expect calls nobody on_scan_complete 1"), -APSIM_EUSAGE);
-	assert_string_equal(f->err, "expect calls: no watch driver 'nobody' (add one with 'watch add NAME')\n");
+	assert_string_equal(
+	    f->err, "expect calls: no watch driver 'nobody' (add one with 'watch add NAME')\n");
 }
 
 #define UUID "5f0b9c4e-1111-4c22-9a33-0123456789ab"
@@ -546,24 +576,26 @@ static void test_mdev_and_guest(void **state)
 	assert_int_equal(run(f, "guest start g1 " UUID), -EEXIST);
 	assert_string_equal(f->err, "guest start: guest 'g1' exists\n");
 	run_ok(f, "guest show");
-	assert_string_equal(f->out,
-		"guest g1\n  mdev " UUID "\n  apcb_updates 1\n"
-		"  apm 0x0800000000000000000000000000000000000000000000000000000000000000\n"
-		"  aqm 0x0000000080000000000000000000000000000000000000000000000000000000\n"
-		"  adm 0x0000000000000000000000000000000000000000000000000000000000000000\n");
+	assert_string_equal(
+	    f->out, "guest g1\n  mdev " UUID "\n  apcb_updates 1\n"
+		    "  apm 0x0800000000000000000000000000000000000000000000000000000000000000\n"
+		    "  aqm 0x0000000080000000000000000000000000000000000000000000000000000000\n"
+		    "  adm 0x0000000000000000000000000000000000000000000000000000000000000000\n");
 	assert_int_equal(run_where(f, NULL, true, "guest show g1"), 0);
-	assert_string_equal(f->out,
-		"[\n  {\n    \"name\": \"g1\",\n    \"mdev\": \"" UUID "\",\n    \"apcb_updates\": 1,\n"
-		"    \"apm\": \"0x0800000000000000000000000000000000000000000000000000000000000000\",\n"
-		"    \"aqm\": \"0x0000000080000000000000000000000000000000000000000000000000000000\",\n"
-		"    \"adm\": \"0x0000000000000000000000000000000000000000000000000000000000000000\"\n"
-		"  }\n]\n");
+	assert_string_equal(
+	    f->out,
+	    "[\n  {\n    \"name\": \"g1\",\n    \"mdev\": \"" UUID "\",\n    \"apcb_updates\": 1,\n"
+	    "    \"apm\": \"0x0800000000000000000000000000000000000000000000000000000000000000\",\n"
+	    "    \"aqm\": \"0x0000000080000000000000000000000000000000000000000000000000000000\",\n"
+	    "    \"adm\": \"0x0000000000000000000000000000000000000000000000000000000000000000\"\n"
+	    "  }\n]\n");
 	run_ok(f, "expect apcb-updates g1 1");
 	assert_int_equal(run(f, "expect apcb-updates g1 2"), -EBADMSG);
 	assert_string_equal(f->err, "expected guest 'g1' to have 2 APCB updates, got 1\n");
 	/* the guest's own tree */
 	run_ok(f, "guest read g1 bus/ap/ap_adapter_mask");
-	assert_string_equal(f->out, "0x0800000000000000000000000000000000000000000000000000000000000000\n");
+	assert_string_equal(f->out,
+			    "0x0800000000000000000000000000000000000000000000000000000000000000\n");
 	run_ok(f, "guest ls g1 bus/ap/devices");
 	assert_string_equal(f->out, "card04@\n04.0020@\n");
 	assert_int_equal(run(f, "guest read g2 bus/ap/scans"), -ENOENT);
@@ -612,18 +644,20 @@ static void test_scenario_buffer(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(run_buffer(f, "# comment\n\n  read bus/ap/scans\nexpect read bus/ap/scans 1\\n\n"),
-			 0);
+	assert_int_equal(
+	    run_buffer(f, "# comment\n\n  read bus/ap/scans\nexpect read bus/ap/scans 1\\n\n"), 0);
 	assert_string_equal(f->out, "1\n");
 	/* stops at the first failure, which names the line */
 	assert_int_equal(run_buffer(f, "scan\nexpect read bus/ap/scans 9\\n\nread bus/ap/scans\n"),
 			 -EBADMSG);
-	assert_string_equal(f->err, "s.scn:2: expected bus/ap/scans to read \"9\\n\", got \"2\\n\"\n");
+	assert_string_equal(f->err,
+			    "s.scn:2: expected bus/ap/scans to read \"9\\n\", got \"2\\n\"\n");
 	assert_string_equal(f->out, "");
 	/* a bad line fails the scenario (EINVAL), not the command line (usage) */
 	assert_int_equal(run_buffer(f, "\n\nmachine frob\n"), -EINVAL);
-	assert_string_equal(f->err, "s.scn:3: machine: unknown subcommand 'frob' (expected show, card, "
-				    "lpar, notify, limits, qci, flags, queue)\n");
+	assert_string_equal(f->err,
+			    "s.scn:3: machine: unknown subcommand 'frob' (expected show, card, "
+			    "lpar, notify, limits, qci, flags, queue)\n");
 	assert_int_equal(run_buffer(f, "write bus/ap/apmask +300"), -EINVAL);
 	assert_string_equal(f->err, "s.scn:1: write bus/ap/apmask: Invalid argument\n");
 	/* the sandbox refuses file access */
@@ -638,7 +672,7 @@ static void test_scenario_file_and_options(void **state)
 {
 	struct fixture *f = *state;
 	char dir[] = "/tmp/apsim-test-command-XXXXXX", path[128], inner[128], err_text[256];
-	struct apsim_sim_options opts = { .policy = APSIM_POLICY_KERNEL };
+	struct apsim_sim_options opts = {.policy = APSIM_POLICY_KERNEL};
 	char *machine = NULL, *e = NULL;
 	size_t el = 0;
 	FILE *fp, *ef;
@@ -650,7 +684,9 @@ static void test_scenario_file_and_options(void **state)
 	fputs("expect read bus/ap/scans 1\\n\nexpect read bus/ap/scans 2\\n\n", fp);
 	fclose(fp);
 	fp = fopen(path, "w");
-	fputs("#@ --machine m.json --policy legacy --check-invariants --quirks mainline\nrun b.scn\n", fp);
+	fputs(
+	    "#@ --machine m.json --policy legacy --check-invariants --quirks mainline\nrun b.scn\n",
+	    fp);
 	fclose(fp);
 
 	assert_int_equal(apsim__scenario_read_options(path, &opts, &machine, stderr), 1);
@@ -667,8 +703,8 @@ static void test_scenario_file_and_options(void **state)
 	assert_int_equal(apsim__scenario_run_file(f->sim, path, false, stdout, ef), -EBADMSG);
 	apsim_sim_unlock(f->sim);
 	fclose(ef);
-	snprintf(err_text, sizeof(err_text), "%s:2: expected bus/ap/scans to read \"2\\n\", got \"1\\n\"\n",
-		 inner);
+	snprintf(err_text, sizeof(err_text),
+		 "%s:2: expected bus/ap/scans to read \"2\\n\", got \"1\\n\"\n", inner);
 	assert_string_equal(e, err_text);
 	free(e);
 
@@ -679,8 +715,8 @@ static void test_scenario_file_and_options(void **state)
 	ef = open_memstream(&e, &el);
 	assert_int_equal(apsim__scenario_read_options(path, &opts, &machine, ef), -EINVAL);
 	fclose(ef);
-	snprintf(err_text, sizeof(err_text), "%s:1: unknown policy 'fast' (expected kernel, legacy or coalesced)\n",
-		 path);
+	snprintf(err_text, sizeof(err_text),
+		 "%s:1: unknown policy 'fast' (expected kernel, legacy or coalesced)\n", path);
 	assert_string_equal(e, err_text);
 	free(e);
 
@@ -716,41 +752,45 @@ static void test_help(void **state)
 	struct fixture *f = *state;
 
 	run_ok(f, "help machine card");
-	assert_string_equal(f->out,
-		"  machine card add APID TYPE [--depth N] [--functions HEX] [--serial S] [--ml N] [--raw-type N]\n"
-		"                                            install an adapter (TYPE CEX4A..CEX8P)\n"
-		"  machine card remove APID                  uninstall an adapter\n"
-		"  machine card checkstop APID on|off        checkstop an adapter, or end it\n"
-		"  machine card config APID on|off           SE-side configure/deconfigure (as writing its config)\n");
+	assert_string_equal(
+	    f->out,
+	    "  machine card add APID TYPE [--depth N] [--functions HEX] [--serial S] [--ml N] "
+	    "[--raw-type N]\n"
+	    "                                            install an adapter (TYPE CEX4A..CEX8P)\n"
+	    "  machine card remove APID                  uninstall an adapter\n"
+	    "  machine card checkstop APID on|off        checkstop an adapter, or end it\n"
+	    "  machine card config APID on|off           SE-side configure/deconfigure (as writing "
+	    "its config)\n");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_split),
-		cmocka_unit_test(test_escapes),
-		cmocka_unit_test(test_errno_names),
-		cmocka_unit_test(test_exit_codes),
-		cmocka_unit_test_setup_teardown(test_usage_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_machine_show, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_machine_show_json, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_machine_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_machine_card_config_writes_attribute, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_read_write, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ls, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sleep_and_scan, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_expect_read, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_expect_fail, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_expect_event, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_expect_tree, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_watch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mdev_and_guest, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mdev_create_random, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_scenario_buffer, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_scenario_file_and_options, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_on_change_hook, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_help, setup, teardown),
+	    cmocka_unit_test(test_split),
+	    cmocka_unit_test(test_escapes),
+	    cmocka_unit_test(test_errno_names),
+	    cmocka_unit_test(test_exit_codes),
+	    cmocka_unit_test_setup_teardown(test_usage_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_machine_show, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_machine_show_json, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_machine_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_machine_card_config_writes_attribute, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_read_write, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ls, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_events, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sleep_and_scan, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_expect_read, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_expect_fail, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_expect_event, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_expect_tree, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_watch, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mdev_and_guest, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mdev_create_random, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_scenario_buffer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_scenario_file_and_options, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_on_change_hook, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_help, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("command", tests, NULL, NULL);
 }
