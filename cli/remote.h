@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-/* Sends one command (argv) to the daemon at socket_path, prints its output; returns the exit code */
+/* Sends argv to the daemon at socket_path and prints its output; returns the exit code. */
 int apsim_cli_remote(const char *socket_path, int argc, char **argv, bool json);
 
 #endif
