@@ -53,11 +53,9 @@ static void help(struct apsim_sim *sim)
 		apsim__command_run_at(sim, 1, argv, false, stdout, stderr, "apsim");
 		apsim_sim_unlock(sim);
 	}
-	fputs("  exec COMMAND...        (with --socket) run a program in the daemon's mount "
-	      "namespace\n"
-	      "\n"
-	      "Exit status: 0 ok, 1 a command or expectation failed, 2 usage error.\n",
-	      stdout);
+	printf("  %-40s  %s\n\n", "exec PROGRAM [ARGS...]",
+	       "with --socket: run a program in the daemon's mount namespace");
+	fputs("Exit status: 0 ok, 1 a command or expectation failed, 2 usage error.\n", stdout);
 }
 
 struct options {
