@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,13 @@ struct apsimd_mount {
 	atomic_bool ended;              /* the loop returned */
 	dev_t dev;                      /* the mounted file system's st_dev */
 	struct apsimd_mount *next;      /* apsimd.guests */
+};
+
+/* What an open file for reading keeps: the text of the last show() (seq_file's buffer). */
+struct open_file {
+	pthread_mutex_t lock;
+	ssize_t len;                    /* -1: nothing shown yet */
+	char text[APSIM_SYSFS_PAGE];
 };
 
 static struct apsimd_mount *current_mount(void)
@@ -225,29 +233,70 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	apsim_sim_unlock(m->d->sim);
 	if (r < 0)
 		return r;
-	/* no page cache: every read is a fresh show(), every write() reaches store() */
+	/* no page cache: every read at offset 0 is a fresh show(), every write() reaches
+	 * store() */
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
 	fi->nonseekable = 0;
+	if (rd) {
+		struct open_file *of = calloc(1, sizeof(*of));
+
+		if (!of)
+			return -ENOMEM;
+		pthread_mutex_init(&of->lock, NULL);
+		of->len = -1;
+		fi->fh = (uint64_t) (uintptr_t) of;
+	}
 	return 0;
 }
 
+static int op_release(const char *path, struct fuse_file_info *fi)
+{
+	struct open_file *of = (struct open_file *) (uintptr_t) fi->fh;
+
+	(void) path;
+	if (of) {
+		pthread_mutex_destroy(&of->lock);
+		free(of);
+		fi->fh = 0;
+	}
+	return 0;
+}
+
+/*
+ * Reads as sysfs (seq_file) does: a read at offset 0 runs show() and keeps the text with the
+ * open file; reads at a later offset continue that same text, so a reader that needs several
+ * read() calls never gets a torn value. A new open, or a read at offset 0 again (lseek, pread),
+ * shows the current state.
+ */
 static int op_read(const char *path, char *buf, size_t size, off_t off,
 		   struct fuse_file_info *fi)
 {
 	struct apsimd_mount *m = current_mount();
+	struct open_file *of = (struct open_file *) (uintptr_t) fi->fh;
 	char page[APSIM_SYSFS_PAGE];
 	struct apsim_tree *t;
 	ssize_t n;
 
-	(void) fi;
-	apsim_sim_lock(m->d->sim);
-	t = mount_tree(m);
-	n = t ? apsim_tree_read(t, path, page, sizeof(page)) : -ENOENT;
-	apsim_sim_unlock(m->d->sim);
+	if (of)
+		pthread_mutex_lock(&of->lock);
+	if (!of || off == 0 || of->len < 0) {
+		apsim_sim_lock(m->d->sim);
+		t = mount_tree(m);
+		n = t ? apsim_tree_read(t, path, page, sizeof(page)) : -ENOENT;
+		apsim_sim_unlock(m->d->sim);
+		if (n >= 0 && of) {
+			memcpy(of->text, page, (size_t) n);
+			of->len = n;
+		}
+	} else {
+		n = of->len;
+		memcpy(page, of->text, (size_t) n);
+	}
+	if (of)
+		pthread_mutex_unlock(&of->lock);
 	if (n < 0)
 		return (int) n;
-	/* A read at an offset gets the rest of a fresh show(). */
 	if (off < 0 || off >= n)
 		return 0;
 	if (size > (size_t) (n - off))
@@ -403,6 +452,7 @@ static const struct fuse_operations ops = {
 	.readlink = op_readlink,
 	.readdir = op_readdir,
 	.open = op_open,
+	.release = op_release,
 	.read = op_read,
 	.write = op_write,
 	.truncate = op_truncate,
