@@ -274,9 +274,9 @@ int apsim__command_split(const char *line, int *ret_argc, char ***ret_argv)
 
 		while (*p && is_space(*p))
 			p++;
-		if (!*p || *p == '#')
+		if (!*p)
 			break;
-		/* rest-of-line values */
+		/* rest-of-line values ('#' included) */
 		if (n == 2 && strcmp(argv[start], "write") == 0)
 			rest = true;
 		else if (n == 3 && strcmp(argv[start], "expect") == 0 &&
@@ -285,6 +285,8 @@ int apsim__command_split(const char *line, int *ret_argc, char ***ret_argv)
 		else if (n == 3 && strcmp(argv[start], "expect") == 0 &&
 			 strcmp(argv[start + 1], "fail") == 0)
 			start = argc; /* the rest is a command line of its own */
+		if (!rest && *p == '#')
+			break;
 		if (rest) {
 			const char *e = p + strlen(p);
 
