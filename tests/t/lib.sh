@@ -163,6 +163,13 @@ check_output() {
 }
 
 done_testing() {
+	# a sanitizer report of any daemon this test ran is a failure of its own
+	if [ -f "$T/apsimd.log" ] && grep -q "Sanitizer\|runtime error:" "$T/apsimd.log"; then
+		not_ok "apsimd ran without sanitizer reports"
+		diag "$(grep -A30 "Sanitizer\|runtime error:" "$T/apsimd.log" | head -n 60)"
+	elif [ -f "$T/apsimd.log" ]; then
+		ok "apsimd ran without sanitizer reports"
+	fi
 	if [ -z "$_planned" ]; then
 		echo "1..$_n"
 	elif [ "$_planned" != "$_n" ]; then
