@@ -329,8 +329,8 @@ static int restore(struct apsim_sim *sim, json_t *root, const char *source, char
 			return r;
 		r = apsim__vfio_ap_restore_mdev(sim->vfio_ap, &rec);
 		if (r < 0) {
-			set_msg(msg, msg_len, "%s: %s: cannot recreate mdev %s: %s", source, where,
-				rec.uuid, strerror(-r));
+			set_msg(msg, msg_len, "%s: mdevs[%zu]: cannot recreate mdev %s: %s", source,
+				i, rec.uuid, strerror(-r));
 			return r;
 		}
 	}
