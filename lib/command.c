@@ -944,11 +944,11 @@ static int cmd_ls(struct ctx *c, int argc, char **argv)
 	return do_ls(c, c->sim->tree, argc ? argv[0] : "", "ls");
 }
 
-static void print_events(struct ctx *c, struct apsim_uevent_log *log)
+static void print_events(struct ctx *c, struct apsim_uevent_log *log, size_t from)
 {
 	size_t n = apsim_uevent_log_count(log);
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = from; i < n; i++) {
 		const struct apsim_uevent *ev = apsim_uevent_log_get(log, i);
 
 		if (c->json)
@@ -960,9 +960,15 @@ static void print_events(struct ctx *c, struct apsim_uevent_log *log)
 
 static int cmd_events(struct ctx *c, int argc, char **argv)
 {
-	(void) argc;
-	(void) argv;
-	print_events(c, c->sim->uevents);
+	size_t from = 0;
+
+	if (argc == 1) {
+		if (strcmp(argv[0], "--since-mark") != 0)
+			return usage_error(c, "events: unknown option '%s' (expected --since-mark or --json)",
+				     argv[0]);
+		from = c->sim->events_mark;
+	}
+	print_events(c, c->sim->uevents, from);
 	return 0;
 }
 
@@ -1797,7 +1803,7 @@ static int cmd_guest_events(struct ctx *c, int argc, char **argv)
 	(void) argc;
 	if (!g)
 		return -ENOENT;
-	print_events(c, g->uevents);
+	print_events(c, g->uevents, 0);
 	return 0;
 }
 
@@ -1946,7 +1952,8 @@ static const struct command commands[] = {
 	{ "write", "PATH VALUE", "write VALUE (C escapes allowed) to an attribute", 2, -1, CMD_CHANGES,
 	  cmd_write },
 	{ "ls", "[PATH] [--json]", "list a directory: dirs end in /, links in @", 0, 1, CMD_JSON, cmd_ls },
-	{ "events", "[--json]", "every uevent so far", 0, 0, CMD_JSON, cmd_events },
+	{ "events", "[--since-mark] [--json]", "every uevent so far (or since the expect mark)", 0, 1,
+	  CMD_JSON, cmd_events },
 	{ "events mark", "", "move the expect mark past every event and call so far", 0, 0, 0,
 	  cmd_events_mark },
 	{ "dump", "DIR", "write the tree as plain files and symlinks under DIR", 1, 1, 0, cmd_dump },

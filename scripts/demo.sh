@@ -40,8 +40,13 @@ sed -n '/^[a-z]/p' examples/scenarios/operator-reconfig.scn | sed 's/^/    /'
 	echo "dump $tmp/after"
 } > "$tmp/demo.scn"
 echo
-echo "=== 3. The AP bus reacts: uevents of that one scan (udevadm monitor -k -p layout) ==="
-"$apsim" run "$tmp/demo.scn"
+echo "=== 3. The AP bus reacts: the uevents of that one scan ==="
+echo "    (the first in full, as udevadm monitor -k -p prints it; then one line each)"
+"$apsim" run "$tmp/demo.scn" > "$tmp/events"
+awk 'BEGIN { n = 0 } /^KERNEL/ { n++ } n == 1 { print "    " $0; next } /^KERNEL/ { print "    " $0 }
+     /^(CONFIG|ONLINE|BINDINGS|COMPLETECOUNT|APMASK|AQMASK|DRIVER)=/ && n > 1 { print "        " $0 }' "$tmp/events"
+echo "    $(grep -c '^KERNEL' "$tmp/events") uevents in all"
+echo
 echo "=== 4. Cards and queues before ($([ -n "$lszcrypt" ] && echo "lszcrypt -V, s390-tools 2.16" || echo "sysfs")) ==="
 show_devices "$tmp/before"
 echo
