@@ -11,14 +11,19 @@
  *                    scripts.d/callouts and scripts.d/notifiers directories mdevctl 1.2 needs
  *   /run/lock        a scratch tmpfs (ap-check's s390apconfig.lock)
  *
+ * and, when the daemon sends udev events on netlink, in the daemon's private network
+ * namespace, so that `udevadm monitor --udev` sees them (--host-net keeps the host's).
+ *
  * Needs root (CAP_SYS_ADMIN for unshare and mount). The namespace ends with COMMAND.
  */
 #define _GNU_SOURCE
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +38,8 @@
 
 static void exec_usage(void)
 {
-	fputs("Usage: apsim [--socket PATH] exec [--guest NAME] [--] COMMAND [ARG...]\n", stderr);
+	fputs("Usage: apsim [--socket PATH] exec [--guest NAME] [--host-net] [--] COMMAND [ARG...]\n",
+	      stderr);
 }
 
 static int mkdir_p(const char *path, mode_t mode)
@@ -81,10 +87,11 @@ static int fail(const char *what, const char *path, int err)
 }
 
 /* Asks the daemon for the tree (host, or a guest's) and its mdevctl dir. */
-static int query(const char *socket_path, const char *guest, char **ret_tree, char **ret_mdevctl)
+static int query(const char *socket_path, const char *guest, char **ret_tree, char **ret_mdevctl,
+		 char **ret_netns)
 {
 	json_t *req, *extra = NULL, *info;
-	const char *tree = NULL, *mdevctl = NULL;
+	const char *tree = NULL, *mdevctl = NULL, *netns = NULL;
 	int rc = 0, r;
 
 	req = json_pack("{s:s}", "op", "info");
@@ -99,12 +106,14 @@ static int query(const char *socket_path, const char *guest, char **ret_tree, ch
 	info = json_object_get(extra, "info");
 	tree = json_string_value(json_object_get(info, "mount"));
 	mdevctl = json_string_value(json_object_get(info, "mdevctl_dir"));
+	netns = json_string_value(json_object_get(info, "netns"));
 	if (!tree) {
 		fprintf(stderr, WHO ": apsimd did not say where its tree is mounted\n");
 		json_decref(extra);
 		return -EPROTO;
 	}
 	*ret_mdevctl = mdevctl ? strdup(mdevctl) : NULL;
+	*ret_netns = netns ? strdup(netns) : NULL;
 	*ret_tree = strdup(tree);
 	json_decref(extra);
 	extra = NULL;
@@ -135,9 +144,20 @@ static int query(const char *socket_path, const char *guest, char **ret_tree, ch
 	return *ret_tree ? 0 : -ENOMEM;
 }
 
-static int setup_namespace(const char *tree, const char *mdevctl)
+static int setup_namespace(const char *tree, const char *mdevctl, const char *netns)
 {
 	int r;
+
+	if (netns) {
+		int fd = open(netns, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0)
+			return fail("cannot open the daemon's network namespace", netns, errno);
+		r = setns(fd, CLONE_NEWNET);
+		close(fd);
+		if (r < 0)
+			return fail("cannot join the daemon's network namespace", netns, errno);
+	}
 
 	if (unshare(CLONE_NEWNS) < 0)
 		return fail("cannot create a mount namespace", "unshare", errno);
@@ -178,7 +198,8 @@ static int setup_namespace(const char *tree, const char *mdevctl)
 int apsim_cli_exec(const char *socket_path, int argc, char **argv)
 {
 	const char *guest = NULL;
-	char *def = NULL, *tree = NULL, *mdevctl = NULL;
+	char *def = NULL, *tree = NULL, *mdevctl = NULL, *netns = NULL;
+	bool host_net = false;
 	int i, r;
 
 	for (i = 0; i < argc; i++) {
@@ -190,6 +211,8 @@ int apsim_cli_exec(const char *socket_path, int argc, char **argv)
 			guest = argv[++i];
 		} else if (strncmp(argv[i], "--guest=", 8) == 0) {
 			guest = argv[i] + 8;
+		} else if (strcmp(argv[i], "--host-net") == 0) {
+			host_net = true;
 		} else if (argv[i][0] == '-') {
 			fprintf(stderr, WHO ": unknown option '%s'\n", argv[i]);
 			exec_usage();
@@ -208,15 +231,16 @@ int apsim_cli_exec(const char *socket_path, int argc, char **argv)
 			return 1;
 		socket_path = def;
 	}
-	r = query(socket_path, guest, &tree, &mdevctl);
+	r = query(socket_path, guest, &tree, &mdevctl, &netns);
 	free(def);
 	if (r < 0)
 		goto out_free;
-	r = setup_namespace(tree, mdevctl);
+	r = setup_namespace(tree, mdevctl, host_net ? NULL : netns);
 	if (r < 0)
 		goto out_free;
 	free(tree);
 	free(mdevctl);
+	free(netns);
 	fflush(NULL);
 	execvp(argv[i], argv + i);
 	fprintf(stderr, WHO ": cannot run '%s': %s\n", argv[i], strerror(errno));
@@ -225,5 +249,6 @@ int apsim_cli_exec(const char *socket_path, int argc, char **argv)
 out_free:
 	free(tree);
 	free(mdevctl);
+	free(netns);
 	return 1;
 }

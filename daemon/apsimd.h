@@ -15,6 +15,7 @@ struct apsim_sim;
 struct apsimd_mount;
 struct apsimd_control;
 struct apsimd_persist;
+struct apsimd_netlink;
 
 struct apsimd {
 	struct apsim_sim *sim;
@@ -26,6 +27,7 @@ struct apsimd {
 	uint64_t start_sec;              /* timestamps of every node */
 	struct apsimd_persist *persist;  /* NULL without a state dir */
 	struct apsimd_control *control;
+	struct apsimd_netlink *netlink;  /* NULL: no udev events on netlink */
 	pthread_t main_thread;           /* signalled (SIGUSR1) when the host mount goes away */
 	pthread_mutex_t mounts_lock;     /* guards host and guests (not the mounts' contents) */
 	struct apsimd_mount *host;
@@ -69,6 +71,15 @@ int apsimd_check_mountpoint(const char *path);
 int apsimd_control_start(struct apsimd *d, struct apsimd_control **ret);
 /* Closes the socket, ends every connection (streams too) and waits for them. */
 void apsimd_control_stop(struct apsimd_control *c);
+
+/* --- netlink.c ------------------------------------------------------------------------- */
+
+/* Starts the udev event socket in a private network namespace (needs CAP_SYS_ADMIN and
+ * CAP_NET_ADMIN); every host uevent is then sent to its udev multicast group. */
+int apsimd_netlink_start(struct apsimd *d, struct apsimd_netlink **ret);
+void apsimd_netlink_stop(struct apsimd_netlink *n);
+/* "/proc/PID/task/TID/ns/net": the namespace to join to see the events. */
+int apsimd_netlink_netns_path(struct apsimd_netlink *n, char *buf, size_t len);
 
 /* --- persist.c ------------------------------------------------------------------------- */
 

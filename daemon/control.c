@@ -249,6 +249,8 @@ static int do_info(struct apsimd_control *c, int fd)
 			 "state_dir", d->state_dir, "version", APSIMD_VERSION);
 	if (info && has_mdevctl_dir(d, mdevctl, sizeof(mdevctl)))
 		json_object_set_new(info, "mdevctl_dir", json_string(mdevctl));
+	if (info && d->netlink && apsimd_netlink_netns_path(d->netlink, mdevctl, sizeof(mdevctl)) == 0)
+		json_object_set_new(info, "netns", json_string(mdevctl));
 	if (send_json(fd, json_pack("{s:o}", "info", info)) < 0)
 		return -EPIPE;
 	return send_rc(fd, 0);

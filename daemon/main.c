@@ -152,6 +152,8 @@ static void usage(FILE *f)
 	      "  --policy P           hot plug policy: kernel (default), legacy, coalesced\n"
 	      "  --quirks mainline    reproduce the mainline defects of spec 6.11\n"
 	      "  --foreground         do not detach\n"
+	      "  --no-netlink         no udev events on netlink (in a private network\n"
+	      "                       namespace, joined by apsim exec)\n"
 	      "  --verbose            log more\n"
 	      "  --help, --version\n",
 	      f);
@@ -165,12 +167,13 @@ struct options {
 	struct apsim_sim_options sim;
 	bool foreground;
 	bool verbose;
+	bool no_netlink;
 };
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_MOUNT = 256, OPT_STATE, OPT_SOCKET, OPT_GUEST_DIR, OPT_MACHINE, OPT_POLICY,
-	       OPT_QUIRKS, OPT_FOREGROUND, OPT_VERBOSE, OPT_HELP, OPT_VERSION };
+	       OPT_QUIRKS, OPT_FOREGROUND, OPT_VERBOSE, OPT_NO_NETLINK, OPT_HELP, OPT_VERSION };
 	static const struct option longopts[] = {
 		{ "mount", required_argument, NULL, OPT_MOUNT },
 		{ "state", required_argument, NULL, OPT_STATE },
@@ -181,6 +184,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "quirks", required_argument, NULL, OPT_QUIRKS },
 		{ "foreground", no_argument, NULL, OPT_FOREGROUND },
 		{ "verbose", no_argument, NULL, OPT_VERBOSE },
+		{ "no-netlink", no_argument, NULL, OPT_NO_NETLINK },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ 0 },
@@ -228,6 +232,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_VERBOSE:
 			o->verbose = true;
+			break;
+		case OPT_NO_NETLINK:
+			o->no_netlink = true;
 			break;
 		case 'h':
 		case OPT_HELP:
@@ -450,6 +457,11 @@ int main(int argc, char **argv)
 	}
 	if (r < 0)
 		goto out_free;
+	if (d.uid == 0 && !o.no_netlink) {
+		r = apsimd_netlink_start(&d, &d.netlink);
+		if (r < 0)
+			apsimd_log("apsimd: no udev events on netlink: %s", strerror(-r));
+	}
 	r = apsimd_control_start(&d, &d.control);
 	if (r < 0)
 		goto out_free_sim;
@@ -498,6 +510,8 @@ out_stop_control:
 	stop_mounts(&d);
 	if (timer_running)
 		timer_stop(&timer);
+	apsimd_netlink_stop(d.netlink);
+	d.netlink = NULL;
 out_free_sim:
 	apsimd_persist_close(&d);
 	apsim_sim_free(d.sim);
