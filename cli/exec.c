@@ -38,8 +38,9 @@
 
 static void exec_usage(void)
 {
-	fputs("Usage: apsim [--socket PATH] exec [--guest NAME] [--host-net] [--] COMMAND [ARG...]\n",
-	      stderr);
+	fputs(
+	    "Usage: apsim [--socket PATH] exec [--guest NAME] [--host-net] [--] COMMAND [ARG...]\n",
+	    stderr);
 }
 
 static int mkdir_p(const char *path, mode_t mode)
@@ -65,7 +66,7 @@ static int mkdir_p(const char *path, mode_t mode)
 
 static int mdevctl_subdirs(const char *base)
 {
-	static const char *const sub[] = { "scripts.d/callouts", "scripts.d/notifiers" };
+	static const char *const sub[] = {"scripts.d/callouts", "scripts.d/notifiers"};
 	char p[PATH_MAX];
 	int r;
 

@@ -42,7 +42,7 @@ char *apsim_cli_default_socket(void)
 
 static int connect_socket(const char *path, const char *who)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -132,7 +132,8 @@ int apsim_cli_request(const char *socket_path, json_t *req, const char *who, int
 			r = -EPROTO;
 			break;
 		}
-		json_object_foreach(o, key, v) {
+		json_object_foreach(o, key, v)
+		{
 			if (strcmp(key, "out") == 0 && json_is_string(v)) {
 				fwrite(json_string_value(v), 1, json_string_length(v), stdout);
 				fflush(stdout);

@@ -19,20 +19,20 @@ struct apsimd_netlink;
 
 struct apsimd {
 	struct apsim_sim *sim;
-	char *mountpoint;                /* absolute path of the host tree */
-	char *state_dir;                 /* NULL: nothing is persisted */
-	char *socket_path;               /* control socket */
-	char *guest_dir;                 /* guest trees are mounted at guest_dir/NAME */
-	uid_t uid;                       /* the daemon's uid: writes allowed for it and root */
-	uint64_t start_sec;              /* timestamps of every node */
-	struct apsimd_persist *persist;  /* NULL without a state dir */
+	char *mountpoint;		/* absolute path of the host tree */
+	char *state_dir;		/* NULL: nothing is persisted */
+	char *socket_path;		/* control socket */
+	char *guest_dir;		/* guest trees are mounted at guest_dir/NAME */
+	uid_t uid;			/* the daemon's uid: writes allowed for it and root */
+	uint64_t start_sec;		/* timestamps of every node */
+	struct apsimd_persist *persist; /* NULL without a state dir */
 	struct apsimd_control *control;
-	struct apsimd_netlink *netlink;  /* NULL: no udev events on netlink */
-	pthread_t main_thread;           /* signalled (SIGUSR1) when the host mount goes away */
-	pthread_mutex_t mounts_lock;     /* guards host and guests (not the mounts' contents) */
+	struct apsimd_netlink *netlink; /* NULL: no udev events on netlink */
+	pthread_t main_thread;		/* signalled (SIGUSR1) when the host mount goes away */
+	pthread_mutex_t mounts_lock;	/* guards host and guests (not the mounts' contents) */
 	struct apsimd_mount *host;
 	struct apsimd_mount *guests;
-	bool stopping;                   /* under mounts_lock: no new guest mounts */
+	bool stopping; /* under mounts_lock: no new guest mounts */
 	bool verbose;
 };
 
@@ -89,8 +89,7 @@ int apsimd_netlink_netns_path(struct apsimd_netlink *n, char *buf, size_t len);
  * a message on stderr.
  */
 struct apsim_sim_options;
-int apsimd_persist_open(struct apsimd *d, const struct apsim_sim_options *opts,
-			bool *ret_restored);
+int apsimd_persist_open(struct apsimd *d, const struct apsim_sim_options *opts, bool *ret_restored);
 void apsimd_persist_close(struct apsimd *d);
 /* After a successful FUSE write of the host tree (sim lock held): saves if the persisted
  * state changed. -errno if it could not be saved. */

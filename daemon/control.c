@@ -38,12 +38,12 @@
 #define APSIMD_VERSION "unknown"
 #endif
 
-#define MAX_REQUEST (64u * 1024)
-#define MAX_ARGS 1024
-#define MAX_CLIENTS 64
-#define CHUNK (32u * 1024)
+#define MAX_REQUEST	   (64u * 1024)
+#define MAX_ARGS	   1024
+#define MAX_CLIENTS	   64
+#define CHUNK		   (32u * 1024)
 #define MAX_FOLLOW_BACKLOG (4u << 20)
-#define IO_TIMEOUT_SEC 30
+#define IO_TIMEOUT_SEC	   30
 
 struct client {
 	struct apsimd_control *c;
@@ -54,10 +54,10 @@ struct client {
 struct apsimd_control {
 	struct apsimd *d;
 	int listen_fd;
-	int stop_fd;                  /* eventfd: wakes the accept loop and the followers */
+	int stop_fd; /* eventfd: wakes the accept loop and the followers */
 	pthread_t accept_thread;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;          /* a client ended */
+	pthread_cond_t cond; /* a client ended */
 	struct client *clients;
 	unsigned n_clients;
 	bool stopping;
@@ -244,12 +244,13 @@ static int do_info(struct apsimd_control *c, int fd)
 	char mdevctl[PATH_MAX];
 	json_t *info;
 
-	info = json_pack("{s:s, s:i, s:s, s:s, s:s?, s:s}", "mount", d->mountpoint,
-			 "pid", (int) getpid(), "socket", d->socket_path, "guest_dir", d->guest_dir,
+	info = json_pack("{s:s, s:i, s:s, s:s, s:s?, s:s}", "mount", d->mountpoint, "pid",
+			 (int) getpid(), "socket", d->socket_path, "guest_dir", d->guest_dir,
 			 "state_dir", d->state_dir, "version", APSIMD_VERSION);
 	if (info && has_mdevctl_dir(d, mdevctl, sizeof(mdevctl)))
 		json_object_set_new(info, "mdevctl_dir", json_string(mdevctl));
-	if (info && d->netlink && apsimd_netlink_netns_path(d->netlink, mdevctl, sizeof(mdevctl)) == 0)
+	if (info && d->netlink &&
+	    apsimd_netlink_netns_path(d->netlink, mdevctl, sizeof(mdevctl)) == 0)
 		json_object_set_new(info, "netns", json_string(mdevctl));
 	if (send_json(fd, json_pack("{s:o}", "info", info)) < 0)
 		return -EPIPE;
@@ -376,7 +377,7 @@ out_overflow:
 static int do_follow(struct apsimd_control *c, int fd, bool json)
 {
 	struct apsim_uevent_log *log;
-	struct follower f = { .json = json };
+	struct follower f = {.json = json};
 	int id, r = 0;
 
 	f.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -395,9 +396,9 @@ static int do_follow(struct apsimd_control *c, int fd, bool json)
 
 	for (;;) {
 		struct pollfd p[3] = {
-			{ .fd = fd, .events = POLLIN },
-			{ .fd = f.efd, .events = POLLIN },
-			{ .fd = c->stop_fd, .events = POLLIN },
+		    {.fd = fd, .events = POLLIN},
+		    {.fd = f.efd, .events = POLLIN},
+		    {.fd = c->stop_fd, .events = POLLIN},
 		};
 		char *buf;
 		size_t len;
@@ -493,7 +494,8 @@ static void handle(struct apsimd_control *c, int fd)
 	op = json_object_get(req, "op");
 	if (op) {
 		if (!json_is_string(op))
-			send_error(fd, -EINVAL, "apsimd: malformed request: \"op\" is not a string");
+			send_error(fd, -EINVAL,
+				   "apsimd: malformed request: \"op\" is not a string");
 		else if (strcmp(json_string_value(op), "info") == 0)
 			do_info(c, fd);
 		else if (strcmp(json_string_value(op), "guest-mount") == 0)
@@ -511,9 +513,10 @@ static void handle(struct apsimd_control *c, int fd)
 	args = json_object_get(req, "argv");
 	if (!json_is_array(args) || json_array_size(args) == 0 ||
 	    json_array_size(args) > MAX_ARGS) {
-		send_error(fd, -EINVAL,
-			   "apsimd: malformed request: \"argv\" must be an array of 1 to %d strings",
-			   MAX_ARGS);
+		send_error(
+		    fd, -EINVAL,
+		    "apsimd: malformed request: \"argv\" must be an array of 1 to %d strings",
+		    MAX_ARGS);
 		goto out_decref;
 	}
 	argc = json_array_size(args);
@@ -578,7 +581,7 @@ static bool peer_allowed(struct apsimd_control *c, int fd)
 
 static void accept_one(struct apsimd_control *c)
 {
-	struct timeval tv = { .tv_sec = IO_TIMEOUT_SEC };
+	struct timeval tv = {.tv_sec = IO_TIMEOUT_SEC};
 	pthread_attr_t attr;
 	struct client *cl;
 	pthread_t th;
@@ -643,8 +646,8 @@ static void *accept_thread(void *arg)
 
 	for (;;) {
 		struct pollfd p[2] = {
-			{ .fd = c->listen_fd, .events = POLLIN },
-			{ .fd = c->stop_fd, .events = POLLIN },
+		    {.fd = c->listen_fd, .events = POLLIN},
+		    {.fd = c->stop_fd, .events = POLLIN},
 		};
 
 		if (poll(p, 2, -1) < 0) {
@@ -675,7 +678,7 @@ static bool socket_alive(const struct sockaddr_un *sa)
 
 int apsimd_control_start(struct apsimd *d, struct apsimd_control **ret)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct apsimd_control *c;
 	struct stat st;
 	mode_t old;
@@ -697,7 +700,8 @@ int apsimd_control_start(struct apsimd *d, struct apsimd_control **ret)
 
 	if (lstat(d->socket_path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
-			fprintf(stderr, "apsimd: '%s' exists and is not a socket\n", d->socket_path);
+			fprintf(stderr, "apsimd: '%s' exists and is not a socket\n",
+				d->socket_path);
 			r = -EEXIST;
 			goto out_free;
 		}

@@ -35,19 +35,19 @@ extern char **environ;
 
 struct apsimd_mount {
 	struct apsimd *d;
-	char *guest;                    /* NULL: the host tree */
+	char *guest; /* NULL: the host tree */
 	char *path;
 	struct fuse *fuse;
 	pthread_t thread;
-	atomic_bool ended;              /* the loop returned */
-	dev_t dev;                      /* the mounted file system's st_dev */
-	struct apsimd_mount *next;      /* apsimd.guests */
+	atomic_bool ended;	   /* the loop returned */
+	dev_t dev;		   /* the mounted file system's st_dev */
+	struct apsimd_mount *next; /* apsimd.guests */
 };
 
 /* What an open file for reading keeps: the text of the last show() (seq_file's buffer). */
 struct open_file {
 	pthread_mutex_t lock;
-	ssize_t len;                    /* -1: nothing shown yet */
+	ssize_t len; /* -1: nothing shown yet */
 	char text[APSIM_SYSFS_PAGE];
 };
 
@@ -102,7 +102,7 @@ static void fill_stat(const struct apsimd_mount *m, const struct apsim_node_info
 /* A guest tree that is not (or no longer) there shows as an empty root directory. */
 static void fill_empty_root(const struct apsimd_mount *m, struct stat *st)
 {
-	struct apsim_node_info info = { .type = APSIM_NODE_DIR, .mode = 0755, .ino = 1 };
+	struct apsim_node_info info = {.type = APSIM_NODE_DIR, .mode = 0755, .ino = 1};
 
 	fill_stat(m, &info, st);
 }
@@ -164,7 +164,7 @@ struct dir_ctx {
 static int dir_entry(const struct apsim_dirent *ent, void *ctx)
 {
 	struct dir_ctx *dc = ctx;
-	struct apsim_node_info info = { .type = ent->type, .ino = ent->ino };
+	struct apsim_node_info info = {.type = ent->type, .ino = ent->ino};
 	struct stat st;
 
 	/* The mode bits of an attribute are not in the dirent; d_type is what readdir needs.
@@ -181,7 +181,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
 {
 	struct apsimd_mount *m = current_mount();
-	struct dir_ctx dc = { .m = m, .buf = buf, .filler = filler };
+	struct dir_ctx dc = {.m = m, .buf = buf, .filler = filler};
 	struct apsim_node_info info;
 	struct apsim_tree *t;
 	struct stat st;
@@ -269,8 +269,7 @@ static int op_release(const char *path, struct fuse_file_info *fi)
  * read() calls never gets a torn value. A new open, or a read at offset 0 again (lseek, pread),
  * shows the current state.
  */
-static int op_read(const char *path, char *buf, size_t size, off_t off,
-		   struct fuse_file_info *fi)
+static int op_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct apsimd_mount *m = current_mount();
 	struct open_file *of = (struct open_file *) (uintptr_t) fi->fh;
@@ -447,26 +446,26 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 }
 
 static const struct fuse_operations ops = {
-	.init = op_init,
-	.getattr = op_getattr,
-	.readlink = op_readlink,
-	.readdir = op_readdir,
-	.open = op_open,
-	.release = op_release,
-	.read = op_read,
-	.write = op_write,
-	.truncate = op_truncate,
-	.utimens = op_utimens,
-	.mkdir = op_mkdir,
-	.mknod = op_mknod,
-	.create = op_create,
-	.unlink = op_path1,
-	.rmdir = op_path1,
-	.symlink = op_path2,
-	.link = op_path2,
-	.rename = op_rename,
-	.chmod = op_chmod,
-	.chown = op_chown,
+    .init = op_init,
+    .getattr = op_getattr,
+    .readlink = op_readlink,
+    .readdir = op_readdir,
+    .open = op_open,
+    .release = op_release,
+    .read = op_read,
+    .write = op_write,
+    .truncate = op_truncate,
+    .utimens = op_utimens,
+    .mkdir = op_mkdir,
+    .mknod = op_mknod,
+    .create = op_create,
+    .unlink = op_path1,
+    .rmdir = op_path1,
+    .symlink = op_path2,
+    .link = op_path2,
+    .rename = op_rename,
+    .chmod = op_chmod,
+    .chown = op_chown,
 };
 
 /* --- mountpoints ----------------------------------------------------------------------- */
@@ -564,7 +563,7 @@ int apsimd_check_mountpoint(const char *path)
 static void *loop_thread(void *arg)
 {
 	struct apsimd_mount *m = arg;
-	struct fuse_loop_config cfg = { .clone_fd = 0, .max_idle_threads = 10 };
+	struct fuse_loop_config cfg = {.clone_fd = 0, .max_idle_threads = 10};
 	int r;
 
 	r = fuse_loop_mt(m->fuse, &cfg);
@@ -633,7 +632,8 @@ int apsimd_mount_start(struct apsimd *d, const char *guest, const char *path,
 		if (f)
 			fclose(f);
 		if (!ok)
-			snprintf(opts, sizeof(opts), "default_permissions,fsname=apsim%s%s,subtype=apsim",
+			snprintf(opts, sizeof(opts),
+				 "default_permissions,fsname=apsim%s%s,subtype=apsim",
 				 guest ? "-" : "", guest ? guest : "");
 	}
 	argv[0] = (char *) "apsimd";
@@ -673,8 +673,8 @@ out_free:
 /* Detaches the mount so the kernel ends the connection and the loop's reads fail. */
 static void detach(struct apsimd_mount *m)
 {
-	char *argv[] = { (char *) "fusermount3", (char *) "-u", (char *) "-q", (char *) "-z",
-			 m->path, NULL };
+	char *argv[] = {(char *) "fusermount3", (char *) "-u", (char *) "-q",
+			(char *) "-z",		m->path,       NULL};
 	pid_t pid;
 	int status;
 

@@ -57,7 +57,7 @@ struct timer {
 	struct apsim_sim *sim;
 	pthread_t thread;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;     /* on CLOCK_MONOTONIC */
+	pthread_cond_t cond; /* on CLOCK_MONOTONIC */
 	bool stop;
 };
 
@@ -138,25 +138,26 @@ static void timer_stop(struct timer *t)
 
 static void usage(FILE *f)
 {
-	fputs("Usage: apsimd --mount DIR [OPTIONS]\n"
-	      "Serves the simulated AP bus sysfs tree at DIR over FUSE.\n"
-	      "\n"
-	      "  --mount DIR          where to mount the tree (an existing, empty directory)\n"
-	      "  --state DIR          persist machine, apmask/aqmask and mdevs in DIR\n"
-	      "                       (restored at start; the socket is DIR/control.sock)\n"
-	      "  --socket PATH        control socket (default: STATE/control.sock, else\n"
-	      "                       /run/apsim/control.sock as root, $XDG_RUNTIME_DIR/apsim/...)\n"
-	      "  --guest-dir DIR      where guest trees are mounted (default: SOCKETDIR/guests)\n"
-	      "  --machine FILE|empty machine description when there is no saved state\n"
-	      "                       (default: the built-in z16)\n"
-	      "  --policy P           hot plug policy: kernel (default), legacy, coalesced\n"
-	      "  --quirks mainline    reproduce the mainline defects of spec 6.11\n"
-	      "  --foreground         do not detach\n"
-	      "  --no-netlink         no udev events on netlink (in a private network\n"
-	      "                       namespace, joined by apsim exec)\n"
-	      "  --verbose            log more\n"
-	      "  --help, --version\n",
-	      f);
+	fputs(
+	    "Usage: apsimd --mount DIR [OPTIONS]\n"
+	    "Serves the simulated AP bus sysfs tree at DIR over FUSE.\n"
+	    "\n"
+	    "  --mount DIR          where to mount the tree (an existing, empty directory)\n"
+	    "  --state DIR          persist machine, apmask/aqmask and mdevs in DIR\n"
+	    "                       (restored at start; the socket is DIR/control.sock)\n"
+	    "  --socket PATH        control socket (default: STATE/control.sock, else\n"
+	    "                       /run/apsim/control.sock as root, $XDG_RUNTIME_DIR/apsim/...)\n"
+	    "  --guest-dir DIR      where guest trees are mounted (default: SOCKETDIR/guests)\n"
+	    "  --machine FILE|empty machine description when there is no saved state\n"
+	    "                       (default: the built-in z16)\n"
+	    "  --policy P           hot plug policy: kernel (default), legacy, coalesced\n"
+	    "  --quirks mainline    reproduce the mainline defects of spec 6.11\n"
+	    "  --foreground         do not detach\n"
+	    "  --no-netlink         no udev events on netlink (in a private network\n"
+	    "                       namespace, joined by apsim exec)\n"
+	    "  --verbose            log more\n"
+	    "  --help, --version\n",
+	    f);
 }
 
 struct options {
@@ -172,22 +173,34 @@ struct options {
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_MOUNT = 256, OPT_STATE, OPT_SOCKET, OPT_GUEST_DIR, OPT_MACHINE, OPT_POLICY,
-	       OPT_QUIRKS, OPT_FOREGROUND, OPT_VERBOSE, OPT_NO_NETLINK, OPT_HELP, OPT_VERSION };
+	enum {
+		OPT_MOUNT = 256,
+		OPT_STATE,
+		OPT_SOCKET,
+		OPT_GUEST_DIR,
+		OPT_MACHINE,
+		OPT_POLICY,
+		OPT_QUIRKS,
+		OPT_FOREGROUND,
+		OPT_VERBOSE,
+		OPT_NO_NETLINK,
+		OPT_HELP,
+		OPT_VERSION
+	};
 	static const struct option longopts[] = {
-		{ "mount", required_argument, NULL, OPT_MOUNT },
-		{ "state", required_argument, NULL, OPT_STATE },
-		{ "socket", required_argument, NULL, OPT_SOCKET },
-		{ "guest-dir", required_argument, NULL, OPT_GUEST_DIR },
-		{ "machine", required_argument, NULL, OPT_MACHINE },
-		{ "policy", required_argument, NULL, OPT_POLICY },
-		{ "quirks", required_argument, NULL, OPT_QUIRKS },
-		{ "foreground", no_argument, NULL, OPT_FOREGROUND },
-		{ "verbose", no_argument, NULL, OPT_VERBOSE },
-		{ "no-netlink", no_argument, NULL, OPT_NO_NETLINK },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ "version", no_argument, NULL, OPT_VERSION },
-		{ 0 },
+	    {"mount", required_argument, NULL, OPT_MOUNT},
+	    {"state", required_argument, NULL, OPT_STATE},
+	    {"socket", required_argument, NULL, OPT_SOCKET},
+	    {"guest-dir", required_argument, NULL, OPT_GUEST_DIR},
+	    {"machine", required_argument, NULL, OPT_MACHINE},
+	    {"policy", required_argument, NULL, OPT_POLICY},
+	    {"quirks", required_argument, NULL, OPT_QUIRKS},
+	    {"foreground", no_argument, NULL, OPT_FOREGROUND},
+	    {"verbose", no_argument, NULL, OPT_VERBOSE},
+	    {"no-netlink", no_argument, NULL, OPT_NO_NETLINK},
+	    {"help", no_argument, NULL, OPT_HELP},
+	    {"version", no_argument, NULL, OPT_VERSION},
+	    {0},
 	};
 	int c;
 
@@ -213,7 +226,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_POLICY:
 			if (apsim_policy_from_name(optarg, &o->sim.policy) < 0) {
-				fprintf(stderr, "apsimd: unknown policy '%s' (kernel, legacy, coalesced)\n",
+				fprintf(stderr,
+					"apsimd: unknown policy '%s' (kernel, legacy, coalesced)\n",
 					optarg);
 				return -EINVAL;
 			}
@@ -222,7 +236,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (strcmp(optarg, "mainline") == 0) {
 				o->sim.quirks |= APSIM_QUIRK_MAINLINE;
 			} else if (strcmp(optarg, "none") != 0) {
-				fprintf(stderr, "apsimd: unknown quirks '%s' (mainline, none)\n", optarg);
+				fprintf(stderr, "apsimd: unknown quirks '%s' (mainline, none)\n",
+					optarg);
 				return -EINVAL;
 			}
 			break;
@@ -323,8 +338,8 @@ static int setup_paths(struct apsimd *d, const struct options *o)
 		return -ENOMEM;
 	r = mkdir_parents(d->socket_path, 0700);
 	if (r < 0) {
-		fprintf(stderr, "apsimd: cannot create the directory of '%s': %s\n",
-			d->socket_path, strerror(-r));
+		fprintf(stderr, "apsimd: cannot create the directory of '%s': %s\n", d->socket_path,
+			strerror(-r));
 		return r;
 	}
 	if (o->guest_dir) {
@@ -408,7 +423,7 @@ static void ready(int fd, bool foreground)
 
 int main(int argc, char **argv)
 {
-	struct apsimd d = { 0 };
+	struct apsimd d = {0};
 	struct options o;
 	struct timer timer;
 	sigset_t sigs;

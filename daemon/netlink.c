@@ -31,11 +31,11 @@
 
 #define UDEV_GROUP 2u
 #define UDEV_MAGIC 0xfeedcafeu
-#define MAX_MSG 8192
+#define MAX_MSG	   8192
 
 struct udev_header {
-	char prefix[8];                 /* "libudev" */
-	uint32_t magic;                 /* htobe32(UDEV_MAGIC) */
+	char prefix[8]; /* "libudev" */
+	uint32_t magic; /* htobe32(UDEV_MAGIC) */
 	uint32_t header_size;
 	uint32_t properties_off;
 	uint32_t properties_len;
@@ -109,13 +109,13 @@ static int append(char *buf, size_t *len, const char *s)
 static void on_uevent(const struct apsim_uevent *ev, void *ctx)
 {
 	struct apsimd_netlink *n = ctx;
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = UDEV_GROUP };
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = UDEV_GROUP};
 	struct udev_header hdr;
 	char props[MAX_MSG], usec[64];
 	const char *devtype = NULL;
 	size_t len = 0;
 	struct iovec iov[2];
-	struct msghdr mh = { 0 };
+	struct msghdr mh = {0};
 
 	for (unsigned i = 0; i < ev->n_env; i++) {
 		const char *e = ev->env[i];
@@ -158,7 +158,7 @@ static void on_uevent(const struct apsim_uevent *ev, void *ctx)
 static void *ns_thread(void *arg)
 {
 	struct apsimd_netlink *n = arg;
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
 	int err = 0, fd = -1;
 
 	if (unshare(CLONE_NEWNET) < 0) {

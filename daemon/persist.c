@@ -22,10 +22,10 @@
 #include "state-internal.h"
 
 struct apsimd_persist {
-	char *path;          /* STATE/state.json */
-	char *last;          /* what the file holds now */
+	char *path;	     /* STATE/state.json */
+	char *last;	     /* what the file holds now */
 	unsigned long saves; /* files written */
-	bool failed;         /* the last save failed: logged once until one succeeds */
+	bool failed;	     /* the last save failed: logged once until one succeeds */
 };
 
 /* sim lock held */
@@ -95,8 +95,7 @@ static void remove_stale_temps(const char *dir)
 	closedir(dh);
 }
 
-int apsimd_persist_open(struct apsimd *d, const struct apsim_sim_options *opts,
-			bool *ret_restored)
+int apsimd_persist_open(struct apsimd *d, const struct apsim_sim_options *opts, bool *ret_restored)
 {
 	struct apsimd_persist *p;
 	char msg[1024];
@@ -108,7 +107,8 @@ int apsimd_persist_open(struct apsimd *d, const struct apsim_sim_options *opts,
 		return -ENOMEM;
 	if (mkdir(d->state_dir, 0700) < 0 && errno != EEXIST) {
 		r = -errno;
-		fprintf(stderr, "apsimd: state directory '%s': %s\n", d->state_dir, strerror(errno));
+		fprintf(stderr, "apsimd: state directory '%s': %s\n", d->state_dir,
+			strerror(errno));
 		goto out_free;
 	}
 	remove_stale_temps(d->state_dir);

@@ -24,10 +24,10 @@
 #include "vfio_ap-internal.h"
 
 #define MAX_STATE_SIZE (16u << 20)
-#define MAX_MDEVS 4096
+#define MAX_MDEVS      4096
 
 static void set_msg(char *msg, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void set_msg(char *msg, size_t len, const char *fmt, ...)
 {
@@ -127,9 +127,8 @@ int apsim__state_serialize(struct apsim_sim *sim, char **ret_text)
 	if (r < 0)
 		goto out_free;
 	for (size_t i = 0; i < n; i++) {
-		json_t *o = json_pack("{s:s, s:o*, s:o*, s:o*}", "uuid", recs[i].uuid,
-				      "adapters", mask_json(&recs[i].apm),
-				      "domains", mask_json(&recs[i].aqm),
+		json_t *o = json_pack("{s:s, s:o*, s:o*, s:o*}", "uuid", recs[i].uuid, "adapters",
+				      mask_json(&recs[i].apm), "domains", mask_json(&recs[i].aqm),
 				      "control_domains", mask_json(&recs[i].adm));
 
 		if (!o || json_object_size(o) != 4 || json_array_append_new(mdevs, o) < 0) {
@@ -265,8 +264,8 @@ static int get_mask(json_t *obj, const char *key, const char *where, const char 
 	return 0;
 }
 
-static int restore_mask_attr(struct apsim_sim *sim, json_t *root, const char *key,
-			     const char *path, const char *source, char *msg, size_t msg_len)
+static int restore_mask_attr(struct apsim_sim *sim, json_t *root, const char *key, const char *path,
+			     const char *source, char *msg, size_t msg_len)
 {
 	struct apsim_mask m;
 	ssize_t n;
@@ -306,7 +305,8 @@ static int restore(struct apsim_sim *sim, json_t *root, const char *source, char
 		set_msg(msg, msg_len, "%s: mdevs: expected an array", source);
 		return -EINVAL;
 	}
-	json_array_foreach(mdevs, i, o) {
+	json_array_foreach(mdevs, i, o)
+	{
 		struct apsim_mdev_record rec;
 		char where[32];
 		json_t *u;

@@ -24,7 +24,7 @@
 #define U1 "11111111-2222-4333-8444-555555555555"
 #define U2 "22222222-2222-4333-8444-555555555555"
 
-static const struct apsim_sim_options opts = { .policy = APSIM_POLICY_KERNEL };
+static const struct apsim_sim_options opts = {.policy = APSIM_POLICY_KERNEL};
 
 struct fixture {
 	struct apsim_sim *sim;
@@ -90,7 +90,8 @@ static char *serialize(struct apsim_sim *sim)
 /* A sim with adapter 10 given to vfio_ap and two mdevs with assignments. */
 static void configure(struct apsim_sim *sim)
 {
-	const char *create = "devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create";
+	const char *create =
+	    "devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create";
 
 	tree_write(sim, "bus/ap/apmask", "-10");
 	tree_write(sim, "bus/ap/aqmask", "-40");
@@ -151,8 +152,9 @@ static void test_serialize_mdevs(void **state)
 			    "0x0210000000000000000000000000000000000000000000000000000000000000");
 	assert_string_equal(json_string_value(json_object_get(m, "control_domains")),
 			    "0x0001000000000000000000000000000000000000000000000000000000000000");
-	assert_string_not_equal(json_string_value(json_object_get(json_array_get(mdevs, 0), "uuid")),
-				json_string_value(json_object_get(json_array_get(mdevs, 1), "uuid")));
+	assert_string_not_equal(
+	    json_string_value(json_object_get(json_array_get(mdevs, 0), "uuid")),
+	    json_string_value(json_object_get(json_array_get(mdevs, 1), "uuid")));
 	json_decref(root);
 	free(text);
 }
@@ -199,9 +201,9 @@ static void test_round_trip(void **state)
 
 	configure(f->sim);
 	text = serialize(f->sim);
-	assert_int_equal(apsim__state_load_buffer(text, strlen(text), "s.json", &opts, &sim2, msg,
-						  sizeof(msg)),
-			 0);
+	assert_int_equal(
+	    apsim__state_load_buffer(text, strlen(text), "s.json", &opts, &sim2, msg, sizeof(msg)),
+	    0);
 	assert_string_equal(msg, "");
 	text2 = serialize(sim2);
 	assert_string_equal(text2, text);
@@ -246,9 +248,9 @@ static void expect_load_error(const char *text, int err, const char *want)
 	struct apsim_sim *sim = (struct apsim_sim *) 0x1;
 	char msg[512];
 
-	assert_int_equal(apsim__state_load_buffer(text, strlen(text), "s.json", &opts, &sim, msg,
-						  sizeof(msg)),
-			 err);
+	assert_int_equal(
+	    apsim__state_load_buffer(text, strlen(text), "s.json", &opts, &sim, msg, sizeof(msg)),
+	    err);
 	assert_string_equal(msg, want);
 	assert_ptr_equal(sim, (struct apsim_sim *) 0x1); /* untouched on error */
 }
@@ -261,10 +263,10 @@ static void test_load_errors(void **state)
 	char *bad;
 
 	(void) f;
-	expect_load_error("{", -EINVAL,
-			  "s.json:1:1: string or '}' expected near end of file");
+	expect_load_error("{", -EINVAL, "s.json:1:1: string or '}' expected near end of file");
 	expect_load_error("[]", -EINVAL, "s.json: expected a JSON object");
-	expect_load_error("{\"apsim-state\": 2}", -EINVAL, "s.json: apsim-state: expected version 1");
+	expect_load_error("{\"apsim-state\": 2}", -EINVAL,
+			  "s.json: apsim-state: expected version 1");
 	expect_load_error("{\"apsim-state\": 1}", -EINVAL, "s.json: machine: expected an object");
 
 	json_object_set_new(root, "apmask", json_string("0xzz"));
@@ -278,8 +280,9 @@ static void test_load_errors(void **state)
 	expect_load_error(bad, -EINVAL, "s.json: mdevs[0].uuid: expected a UUID string");
 	free(bad);
 
-	json_object_set_new(root, "mdevs", json_pack("[{s:s, s:s, s:s}]", "uuid", U1, "adapters",
-						     "0x00", "domains", "0x00"));
+	json_object_set_new(
+	    root, "mdevs",
+	    json_pack("[{s:s, s:s, s:s}]", "uuid", U1, "adapters", "0x00", "domains", "0x00"));
 	bad = json_dumps(root, 0);
 	expect_load_error(bad, -EINVAL,
 			  "s.json: mdevs[0].control_domains: expected a mask string \"0x<hex>\"");
@@ -320,14 +323,14 @@ static void test_load_refuses_conflicting_mdevs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_serialize_fresh_sim, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_serialize_mdevs, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write_file_atomic, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write_file_missing_dir, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_load_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_load_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_load_refuses_conflicting_mdevs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_serialize_fresh_sim, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_serialize_mdevs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_write_file_atomic, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_write_file_missing_dir, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_load_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_load_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_load_refuses_conflicting_mdevs, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("state", tests, NULL, NULL);
 }
