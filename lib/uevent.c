@@ -6,10 +6,15 @@
  * next emission then drops the oldest half, so indexes into the log shift but sequence
  * numbers never repeat (they start at 1 and increase by one per event, like the kernel's
  * uevent_seqnum). apsim_uevent_log_set_cap() changes the cap.
+ *
+ * Storage: an event is one packed record (its env strings back to back) in a chunked arena
+ * that is freed oldest first, so an emission costs no allocation of its own; the public
+ * struct apsim_uevent of an event is built when it is first asked for.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,17 +24,51 @@
 #include "macro-internal.h"
 
 #define LOG_MIN_ALLOC 64
+#define CHUNK_SIZE    (256u * 1024u)
+#define REC_ALIGN     8u
 
 struct listener {
 	apsim_uevent_listener_fn fn;
 	void *ctx;
 };
 
+/*
+ * One event as the log keeps it: its n_env "KEY=VALUE" strings packed one after the other,
+ * each NUL-terminated (the devpath and subsystem are the values of env[1] and env[2]). The
+ * public struct apsim_uevent (with its 32 env pointers) is only built for an event that is
+ * asked for (apsim_uevent_log_get) or handed to listeners.
+ */
+struct record {
+	uint64_t seqnum;
+	uint64_t usec;
+	unsigned char action;
+	unsigned char n_env;
+	char strings[];
+};
+
+/* Records live in chunks, appended in emission order and freed oldest first. */
+struct chunk {
+	struct chunk *next;
+	size_t size, used;
+	char data[];
+};
+
+_Static_assert(offsetof(struct chunk, data) % REC_ALIGN == 0 &&
+		       _Alignof(struct record) <= REC_ALIGN,
+	       "records in a chunk are aligned");
+
+struct entry {
+	struct record *rec;
+	struct apsim_uevent *ev; /* built on the first apsim_uevent_log_get(), else NULL */
+};
+
 struct apsim_uevent_log {
-	struct apsim_uevent *events;
+	struct entry *entries;
 	size_t n, alloc;
 	size_t cap;
 	uint64_t next_seqnum;
+	struct chunk *first_chunk, *last_chunk;
+	struct apsim_uevent oom_ev; /* what get() returns when it cannot allocate */
 	struct listener *listeners;
 	size_t n_listeners;
 };
@@ -61,15 +100,22 @@ int apsim_uevent_action_from_name(const char *name, enum apsim_uevent_action *re
 	return -EINVAL;
 }
 
-static void event_done(struct apsim_uevent *ev)
+/* The public view of a record; its strings stay where they are. */
+static void record_view(const struct record *rec, struct apsim_uevent *ev)
 {
+	char *s = (char *) rec->strings;
 	unsigned i;
 
-	free(ev->devpath);
-	free(ev->subsystem);
-	for (i = 0; i < ev->n_env; i++)
-		free(ev->env[i]);
-	memset(ev, 0, sizeof(*ev));
+	ev->seqnum = rec->seqnum;
+	ev->usec = rec->usec;
+	ev->action = (enum apsim_uevent_action) rec->action;
+	ev->n_env = rec->n_env;
+	for (i = 0; i < rec->n_env; i++) {
+		ev->env[i] = s;
+		s += strlen(s) + 1;
+	}
+	ev->devpath = ev->env[1] + strlen("DEVPATH=");
+	ev->subsystem = ev->env[2] + strlen("SUBSYSTEM=");
 }
 
 int apsim_uevent_log_new(struct apsim_uevent_log **ret)
@@ -88,13 +134,18 @@ int apsim_uevent_log_new(struct apsim_uevent_log **ret)
 
 void apsim_uevent_log_free(struct apsim_uevent_log *log)
 {
+	struct chunk *c, *next;
 	size_t i;
 
 	if (!log)
 		return;
 	for (i = 0; i < log->n; i++)
-		event_done(&log->events[i]);
-	free(log->events);
+		free(log->entries[i].ev);
+	for (c = log->first_chunk; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	free(log->entries);
 	free(log->listeners);
 	free(log);
 }
@@ -113,9 +164,24 @@ size_t apsim_uevent_log_count(const struct apsim_uevent_log *log)
 
 const struct apsim_uevent *apsim_uevent_log_get(const struct apsim_uevent_log *log, size_t idx)
 {
+	struct apsim_uevent_log *l = (struct apsim_uevent_log *) log;
+	struct entry *e;
+
 	if (!log || idx >= log->n)
 		return NULL;
-	return &log->events[idx];
+	e = &l->entries[idx];
+	if (!e->ev) {
+		e->ev = malloc(sizeof(*e->ev));
+		if (!e->ev) {
+			/* out of memory: a view valid until the next call */
+			memset(&l->oom_ev, 0, sizeof(l->oom_ev));
+			record_view(e->rec, &l->oom_ev);
+			return &l->oom_ev;
+		}
+		memset(e->ev, 0, sizeof(*e->ev));
+		record_view(e->rec, e->ev);
+	}
+	return e->ev;
 }
 
 int apsim_uevent_log_add_listener(struct apsim_uevent_log *log, apsim_uevent_listener_fn fn,
@@ -151,50 +217,43 @@ void apsim_uevent_log_remove_listener(struct apsim_uevent_log *log, int id)
 	log->listeners[id].ctx = NULL;
 }
 
-static int add_env(struct apsim_uevent *ev, const char *key, const char *value)
+/* Drops the oldest events up to (not including) index drop, and the chunks they used. */
+static void drop_oldest(struct apsim_uevent_log *log, size_t drop)
 {
-	size_t kl, vl;
-	char *s;
+	const char *keep;
+	size_t i;
 
-	if (ev->n_env >= APSIM_UEVENT_MAX_ENV)
-		return -ENOMEM; /* add_uevent_var: "too many keys" */
-	kl = key ? strlen(key) : 0;
-	vl = strlen(value);
-	s = malloc(kl + vl + 1);
-	if (!s)
-		return -ENOMEM;
-	if (kl)
-		memcpy(s, key, kl);
-	memcpy(s + kl, value, vl + 1);
-	ev->env[ev->n_env++] = s;
-	return 0;
-}
+	for (i = 0; i < drop; i++)
+		free(log->entries[i].ev);
+	memmove(log->entries, log->entries + drop, (log->n - drop) * sizeof(*log->entries));
+	log->n -= drop;
+	/* records are appended in order: every chunk before the one holding the oldest kept
+	 * record holds dropped records only */
+	keep = log->n ? (const char *) log->entries[0].rec : NULL;
+	while (log->first_chunk) {
+		struct chunk *c = log->first_chunk;
 
-static int add_env_list(struct apsim_uevent *ev, const char *const *list)
-{
-	int r;
-
-	for (; list && *list; list++) {
-		r = add_env(ev, NULL, *list);
-		if (r < 0)
-			return r;
+		if (keep && keep >= c->data && keep < c->data + c->size)
+			break;
+		if (!keep && c == log->last_chunk) {
+			c->used = 0; /* nothing kept: reuse the last chunk */
+			break;
+		}
+		log->first_chunk = c->next;
+		free(c);
 	}
-	return 0;
+	if (!log->first_chunk)
+		log->last_chunk = NULL;
 }
 
 /* Makes room for one more event: grows the array, or drops the oldest half at the cap. */
 static int make_room(struct apsim_uevent_log *log)
 {
-	struct apsim_uevent *ne;
-	size_t alloc, i, drop;
+	struct entry *ne;
+	size_t alloc;
 
-	if (log->n >= log->cap) {
-		drop = log->n / 2;
-		for (i = 0; i < drop; i++)
-			event_done(&log->events[i]);
-		memmove(log->events, log->events + drop, (log->n - drop) * sizeof(*log->events));
-		log->n -= drop;
-	}
+	if (log->n >= log->cap)
+		drop_oldest(log, log->n / 2);
 	if (log->n < log->alloc)
 		return 0;
 	alloc = log->alloc ? log->alloc * 2 : LOG_MIN_ALLOC;
@@ -202,78 +261,144 @@ static int make_room(struct apsim_uevent_log *log)
 		alloc = log->cap;
 	if (alloc <= log->n)
 		alloc = log->n + 1;
-	ne = realloc(log->events, alloc * sizeof(*ne));
+	ne = realloc(log->entries, alloc * sizeof(*ne));
 	if (!ne)
 		return -ENOMEM;
-	log->events = ne;
+	log->entries = ne;
 	log->alloc = alloc;
 	return 0;
+}
+
+/* Room for a record of size bytes at the end of the chunk list. */
+static struct record *record_alloc(struct apsim_uevent_log *log, size_t size)
+{
+	struct chunk *c = log->last_chunk;
+
+	size = (size + REC_ALIGN - 1) & ~(size_t) (REC_ALIGN - 1);
+	if (!c || c->size - c->used < size) {
+		size_t csize = size > CHUNK_SIZE - sizeof(*c) ? size : CHUNK_SIZE - sizeof(*c);
+
+		c = malloc(sizeof(*c) + csize);
+		if (!c)
+			return NULL;
+		c->next = NULL;
+		c->size = csize;
+		c->used = 0;
+		if (log->last_chunk)
+			log->last_chunk->next = c;
+		else
+			log->first_chunk = c;
+		log->last_chunk = c;
+	}
+	c->used += size;
+	return (struct record *) (c->data + c->used - size);
+}
+
+static char *put_str(char *p, const char *key, size_t kl, const char *value, size_t vl)
+{
+	memcpy(p, key, kl);
+	memcpy(p + kl, value, vl);
+	p[kl + vl] = '\0';
+	return p + kl + vl + 1;
+}
+
+/* Decimal digits of v into buf (at least 21 bytes), NUL-terminated; returns the length. */
+static size_t fmt_u64(uint64_t v, char *buf)
+{
+	char tmp[20];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char) ('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = '\0';
+	return n;
 }
 
 int apsim_uevent_emit(struct apsim_uevent_log *log, uint64_t usec, enum apsim_uevent_action action,
 		      const char *devpath, const char *subsystem, const char *const *env_extra,
 		      const char *const *dev_vars)
 {
-	struct apsim_uevent ev = {0}, copy;
-	char seq[32];
-	size_t i;
+	size_t lens[APSIM_UEVENT_MAX_ENV];
+	const char *const *list;
+	size_t al, dl, sl, ql, size, i, n_env = 3;
+	struct record *rec;
+	char seq[24], *p;
 	int r;
 
 	APSIM_CHECK_ARG(log && devpath && subsystem);
 	APSIM_CHECK_ARG((unsigned) action < _APSIM_UEVENT_MAX);
 
-	ev.seqnum = log->next_seqnum;
-	ev.usec = usec;
-	ev.action = action;
-	ev.devpath = strdup(devpath);
-	ev.subsystem = strdup(subsystem);
-	if (!ev.devpath || !ev.subsystem) {
-		r = -ENOMEM;
-		goto out_free_event;
+	/* kobject_uevent_env order: ACTION, DEVPATH, SUBSYSTEM, envp_ext, bus uevent vars,
+	 * SEQNUM; more than APSIM_UEVENT_MAX_ENV: add_uevent_var's "too many keys" */
+	al = strlen(action_names[action]);
+	dl = strlen(devpath);
+	sl = strlen(subsystem);
+	size = sizeof(*rec) + sizeof("ACTION=") + al + sizeof("DEVPATH=") + dl +
+	       sizeof("SUBSYSTEM=") + sl;
+	for (list = env_extra; list && *list; list++) {
+		if (n_env >= APSIM_UEVENT_MAX_ENV)
+			return -ENOMEM;
+		lens[n_env] = strlen(*list);
+		size += lens[n_env++] + 1;
 	}
-	/* kobject_uevent_env order: ACTION, DEVPATH, SUBSYSTEM, envp_ext, bus uevent vars */
-	r = add_env(&ev, "ACTION=", action_names[action]);
-	if (r < 0)
-		goto out_free_event;
-	r = add_env(&ev, "DEVPATH=", devpath);
-	if (r < 0)
-		goto out_free_event;
-	r = add_env(&ev, "SUBSYSTEM=", subsystem);
-	if (r < 0)
-		goto out_free_event;
-	r = add_env_list(&ev, env_extra);
-	if (r < 0)
-		goto out_free_event;
-	r = add_env_list(&ev, dev_vars);
-	if (r < 0)
-		goto out_free_event;
-	snprintf(seq, sizeof(seq), "%" PRIu64, ev.seqnum);
-	r = add_env(&ev, "SEQNUM=", seq);
-	if (r < 0)
-		goto out_free_event;
+	for (list = dev_vars; list && *list; list++) {
+		if (n_env >= APSIM_UEVENT_MAX_ENV)
+			return -ENOMEM;
+		lens[n_env] = strlen(*list);
+		size += lens[n_env++] + 1;
+	}
+	if (n_env >= APSIM_UEVENT_MAX_ENV)
+		return -ENOMEM;
+	ql = fmt_u64(log->next_seqnum, seq);
+	size += sizeof("SEQNUM=") + ql;
+
 	r = make_room(log);
 	if (r < 0)
-		goto out_free_event;
+		return r;
+	rec = record_alloc(log, size);
+	if (!rec)
+		return -ENOMEM;
+	rec->seqnum = log->next_seqnum;
+	rec->usec = usec;
+	rec->action = (unsigned char) action;
+	rec->n_env = (unsigned char) (n_env + 1);
+	p = rec->strings;
+	p = put_str(p, "ACTION=", strlen("ACTION="), action_names[action], al);
+	p = put_str(p, "DEVPATH=", strlen("DEVPATH="), devpath, dl);
+	p = put_str(p, "SUBSYSTEM=", strlen("SUBSYSTEM="), subsystem, sl);
+	i = 3;
+	for (list = env_extra; list && *list; list++, i++)
+		p = put_str(p, "", 0, *list, lens[i]);
+	for (list = dev_vars; list && *list; list++, i++)
+		p = put_str(p, "", 0, *list, lens[i]);
+	(void) put_str(p, "SEQNUM=", strlen("SEQNUM="), seq, ql);
 
-	log->events[log->n++] = ev;
+	log->entries[log->n].rec = rec;
+	log->entries[log->n].ev = NULL;
+	log->n++;
 	log->next_seqnum++;
 
 	/*
-	 * Listeners get a copy: one that emits from its callback may move the array. A
-	 * listener added from a callback is first called for the next event.
+	 * Listeners get a view of their own on the stack: one that emits from its callback may
+	 * move the log's arrays. A listener added from a callback is first called for the next
+	 * event.
 	 */
-	copy = ev;
-	for (i = 0; i < log->n_listeners; i++) {
-		struct listener l = log->listeners[i];
+	if (log->n_listeners) {
+		struct apsim_uevent view = {0};
 
-		if (l.fn)
-			l.fn(&copy, l.ctx);
+		record_view(rec, &view);
+		for (i = 0; i < log->n_listeners; i++) {
+			struct listener l = log->listeners[i];
+
+			if (l.fn)
+				l.fn(&view, l.ctx);
+		}
 	}
 	return 0;
-
-out_free_event:
-	event_done(&ev);
-	return r;
 }
 
 int apsim_uevent_print(const struct apsim_uevent *ev, FILE *f)
