@@ -102,19 +102,30 @@ static uint32_t hash_name(const char *name, size_t len)
 	return (uint32_t) (h ^ (h >> 32));
 }
 
-static bool name_eq(const struct apsim_node *n, const char *name, size_t len)
+/* s equals the first len bytes of name (which holds no NUL there) and ends after them */
+static bool str_eq(const char *s, const char *name, size_t len)
 {
-	return strncmp(n->name, name, len) == 0 && n->name[len] == '\0';
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] != name[i])
+			return false;
+	return s[len] == '\0';
 }
 
-static void slot_put(struct slot *slots, size_t n_slots, struct apsim_node *node)
+static bool name_eq(const struct apsim_node *n, const char *name, size_t len)
 {
-	size_t i = node->hash & (n_slots - 1);
+	return str_eq(n->name, name, len);
+}
+
+static void slot_put(struct slot *slots, size_t n_slots, struct apsim_node *node, uint32_t hash)
+{
+	size_t i = hash & (n_slots - 1);
 
 	while (slots[i].node)
 		i = (i + 1) & (n_slots - 1);
 	slots[i].node = node;
-	slots[i].hash = node->hash;
+	slots[i].hash = hash;
 }
 
 static int table_resize(struct dir_table *tb, size_t n_slots)
@@ -127,7 +138,7 @@ static int table_resize(struct dir_table *tb, size_t n_slots)
 		return -ENOMEM;
 	for (i = 0; i < tb->n_slots; i++)
 		if (tb->slots[i].node)
-			slot_put(ns, n_slots, tb->slots[i].node);
+			slot_put(ns, n_slots, tb->slots[i].node, tb->slots[i].hash);
 	free(tb->slots);
 	tb->slots = ns;
 	tb->n_slots = n_slots;
@@ -150,7 +161,7 @@ static int table_create(struct apsim_node *dir)
 		return r;
 	}
 	for (c = dir->u.dir.first; c; c = c->next) {
-		slot_put(tb->slots, tb->n_slots, c);
+		slot_put(tb->slots, tb->n_slots, c, c->hash);
 		tb->n++;
 	}
 	dir->u.dir.table = tb;
@@ -166,11 +177,11 @@ static void table_free(struct apsim_node *dir)
 	}
 }
 
-static struct apsim_node *child_find(const struct apsim_node *dir, const char *name, size_t len,
-				     size_t *ret_count)
+/* The child named name[0..len) whose name hashes to h, or NULL (then *ret_count = children). */
+static struct apsim_node *child_find_hashed(const struct apsim_node *dir, const char *name,
+					    size_t len, uint32_t h, size_t *ret_count)
 {
 	const struct dir_table *tb = dir->u.dir.table;
-	uint32_t h;
 	size_t mask, i;
 
 	if (!tb) {
@@ -178,13 +189,12 @@ static struct apsim_node *child_find(const struct apsim_node *dir, const char *n
 		size_t count = 0;
 
 		for (c = dir->u.dir.first; c; c = c->next, count++)
-			if (name_eq(c, name, len))
+			if (c->hash == h && name_eq(c, name, len))
 				return c;
 		if (ret_count)
 			*ret_count = count;
 		return NULL;
 	}
-	h = hash_name(name, len);
 	mask = tb->n_slots - 1;
 	for (i = h & mask; tb->slots[i].node; i = (i + 1) & mask) {
 		struct apsim_node *n = tb->slots[i].node;
@@ -195,6 +205,12 @@ static struct apsim_node *child_find(const struct apsim_node *dir, const char *n
 	if (ret_count)
 		*ret_count = tb->n;
 	return NULL;
+}
+
+static struct apsim_node *child_find(const struct apsim_node *dir, const char *name, size_t len,
+				     size_t *ret_count)
+{
+	return child_find_hashed(dir, name, len, hash_name(name, len), ret_count);
 }
 
 static void table_unlink(struct dir_table *tb, struct apsim_node *node)
@@ -237,9 +253,7 @@ static const struct apsim_attr *find_attr(const struct apsim_node *dir, const ch
 
 	for (g = dir->u.dir.groups; g; g = g->next) {
 		for (i = 0; i < g->n; i++) {
-			const char *an = g->attrs[i].name;
-
-			if (strncmp(an, name, len) == 0 && an[len] == '\0') {
+			if (str_eq(g->attrs[i].name, name, len)) {
 				if (ret_group)
 					*ret_group = g;
 				if (ret_idx)
@@ -251,16 +265,19 @@ static const struct apsim_attr *find_attr(const struct apsim_node *dir, const ch
 	return NULL;
 }
 
-static int check_name(const char *name)
+/* A valid node or attribute name: 1..NAME_MAX_LEN bytes, no '/', not "." or "..". */
+static int check_name(const char *name, size_t *ret_len)
 {
 	size_t len;
 
 	if (!name)
 		return -EINVAL;
-	len = strlen(name);
-	if (len == 0 || len > NAME_MAX_LEN || strchr(name, '/') || strcmp(name, ".") == 0 ||
-	    strcmp(name, "..") == 0)
+	for (len = 0; name[len]; len++)
+		if (name[len] == '/' || len == NAME_MAX_LEN)
+			return -EINVAL;
+	if (len == 0 || (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.'))))
 		return -EINVAL;
+	*ret_len = len;
 	return 0;
 }
 
@@ -270,15 +287,17 @@ static int new_node(struct apsim_tree *t, struct apsim_node *parent, const char 
 	struct dir_table *tb;
 	size_t len, count = 0;
 	struct apsim_node *n;
+	uint32_t h;
 	int r;
 
-	r = check_name(name);
+	r = check_name(name, &len);
 	if (r < 0)
 		return r;
 	if (!parent || !is_dir(parent))
 		return -ENOTDIR;
-	len = strlen(name);
-	if (child_find(parent, name, len, &count) || find_attr(parent, name, len, NULL, NULL))
+	h = hash_name(name, len);
+	if (child_find_hashed(parent, name, len, h, &count) ||
+	    find_attr(parent, name, len, NULL, NULL))
 		return -EEXIST;
 
 	tb = parent->u.dir.table;
@@ -301,9 +320,9 @@ static int new_node(struct apsim_tree *t, struct apsim_node *parent, const char 
 	n->type = (unsigned char) type;
 	n->parent = parent;
 	n->ino = t->next_ino++;
-	n->hash = hash_name(name, len);
+	n->hash = h;
 	if (tb) {
-		slot_put(tb->slots, tb->n_slots, n);
+		slot_put(tb->slots, tb->n_slots, n, h);
 		tb->n++;
 	}
 	t->n_nodes++;
@@ -539,15 +558,15 @@ int apsim_tree_add_group(struct apsim_tree *t, struct apsim_node *dir,
 		if (g->attrs == attrs)
 			return -EEXIST;
 	for (n = 0; attrs[n].name; n++) {
-		size_t len = strlen(attrs[n].name);
+		size_t len;
 
-		if (check_name(attrs[n].name) < 0)
+		if (check_name(attrs[n].name, &len) < 0)
 			return -EINVAL;
 		if (child_find(dir, attrs[n].name, len, NULL) ||
 		    find_attr(dir, attrs[n].name, len, NULL, NULL))
 			return -EEXIST;
 		for (j = 0; j < n; j++)
-			if (strcmp(attrs[j].name, attrs[n].name) == 0)
+			if (str_eq(attrs[j].name, attrs[n].name, len))
 				return -EEXIST;
 	}
 	i = group_base(dir, n);
