@@ -144,13 +144,30 @@ static void bus_aqic(struct apsim_bus *bus, unsigned qid, bool enable, struct ap
 /* uevents (spec 2.5)                                                                     */
 
 struct dev_vars {
-	char devtype[24];
 	char driver[160];
 	char dev_type[24];
 	char modalias[24];
-	char mode[16];
 	const char *v[6];
 };
+
+/* prefix, then v in upper-case hex with at least min_digits digits ("%0*X"), into buf */
+static void fmt_hex(char *buf, const char *prefix, unsigned v, unsigned min_digits)
+{
+	static const char digits[] = "0123456789ABCDEF";
+	size_t pl = strlen(prefix);
+	unsigned n = 1;
+
+	while (n < 2 * sizeof(v) && (v >> (4 * n)))
+		n++;
+	if (n < min_digits)
+		n = min_digits;
+	memcpy(buf, prefix, pl);
+	buf[pl + n] = '\0';
+	while (n--) {
+		buf[pl + n] = digits[v & 0xf];
+		v >>= 4;
+	}
+}
 
 /* dev_uevent(): DEVTYPE, DRIVER if bound, then the bus's ap_uevent() variables */
 static void get_dev_vars(const struct apsim_device *dev, struct dev_vars *dv)
@@ -159,23 +176,26 @@ static void get_dev_vars(const struct apsim_device *dev, struct dev_vars *dv)
 	unsigned n = 0;
 	char mode = apsim__bus_card_mode(ac);
 
-	snprintf(dv->devtype, sizeof(dv->devtype), "DEVTYPE=%s", dev->is_card ? "ap_card" : "ap_queue");
-	dv->v[n++] = dv->devtype;
+	dv->v[n++] = dev->is_card ? "DEVTYPE=ap_card" : "DEVTYPE=ap_queue";
 	if (dev->driver) {
-		snprintf(dv->driver, sizeof(dv->driver), "DRIVER=%s", dev->driver->name);
+		/* "DRIVER=%s", truncated to the buffer like snprintf */
+		size_t l = strlen(dev->driver->name);
+
+		if (l > sizeof(dv->driver) - sizeof("DRIVER="))
+			l = sizeof(dv->driver) - sizeof("DRIVER=");
+		memcpy(dv->driver, "DRIVER=", strlen("DRIVER="));
+		memcpy(dv->driver + strlen("DRIVER="), dev->driver->name, l);
+		dv->driver[strlen("DRIVER=") + l] = '\0';
 		dv->v[n++] = dv->driver;
 	}
 	if (dev->is_card) {
-		snprintf(dv->dev_type, sizeof(dv->dev_type), "DEV_TYPE=%04X", (unsigned) dev->device_type);
+		fmt_hex(dv->dev_type, "DEV_TYPE=", (unsigned) dev->device_type, 4);
 		dv->v[n++] = dv->dev_type;
-		snprintf(dv->modalias, sizeof(dv->modalias), "MODALIAS=ap:t%02X", (unsigned) dev->device_type);
+		fmt_hex(dv->modalias, "MODALIAS=ap:t", (unsigned) dev->device_type, 2);
 		dv->v[n++] = dv->modalias;
 	}
-	if (mode) {
-		snprintf(dv->mode, sizeof(dv->mode), "MODE=%s",
-			 mode == 'A' ? "accel" : mode == 'C' ? "cca" : "ep11");
-		dv->v[n++] = dv->mode;
-	}
+	if (mode)
+		dv->v[n++] = mode == 'A' ? "MODE=accel" : mode == 'C' ? "MODE=cca" : "MODE=ep11";
 	dv->v[n] = NULL;
 }
 
@@ -966,6 +986,30 @@ static void card_unregister(struct apsim_card *ac)
 	free(ac);
 }
 
+static const char hex_lower[] = "0123456789abcdef";
+
+/* "card%02x" (id < 256) */
+static void fmt_card_name(char *buf, unsigned id)
+{
+	memcpy(buf, "card", 4);
+	buf[4] = hex_lower[(id >> 4) & 0xf];
+	buf[5] = hex_lower[id & 0xf];
+	buf[6] = '\0';
+}
+
+/* "%02x.%04x" (card and domain < 256) */
+static void fmt_queue_name(char *buf, unsigned card, unsigned dom)
+{
+	buf[0] = hex_lower[(card >> 4) & 0xf];
+	buf[1] = hex_lower[card & 0xf];
+	buf[2] = '.';
+	buf[3] = '0';
+	buf[4] = '0';
+	buf[5] = hex_lower[(dom >> 4) & 0xf];
+	buf[6] = hex_lower[dom & 0xf];
+	buf[7] = '\0';
+}
+
 /* ap_card_create() + registration (spec 3.3 step 7) */
 static struct apsim_card *card_create(struct apsim_bus *bus, unsigned id, uint64_t hwinfo,
 				      int comp_type, bool decfg, bool chkstop)
@@ -979,7 +1023,7 @@ static struct apsim_card *card_create(struct apsim_bus *bus, unsigned id, uint64
 	ac->dev.bus = bus;
 	ac->dev.is_card = true;
 	ac->dev.device_type = comp_type;
-	snprintf(ac->dev.name, sizeof(ac->dev.name), "card%02x", id);
+	fmt_card_name(ac->dev.name, id);
 	ac->id = id;
 	ac->raw_type = (uint8_t) APSIM_HWINFO_AT(hwinfo);
 	ac->hwinfo = hwinfo;
@@ -1015,7 +1059,7 @@ static struct apsim_queue *queue_create(struct apsim_card *ac, unsigned dom, uin
 	aq->dev.bus = bus;
 	aq->dev.is_card = false;
 	aq->dev.device_type = ac->dev.device_type;
-	snprintf(aq->dev.name, sizeof(aq->dev.name), "%02x.%04x", ac->id, dom);
+	fmt_queue_name(aq->dev.name, ac->id, dom);
 	aq->card = ac;
 	aq->qid = qid;
 	aq->config = !decfg;
