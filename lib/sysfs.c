@@ -67,7 +67,7 @@ struct apsim_node {
 			struct apsim_node *tprev, *tnext; /* target's links_in list */
 		} link;
 	} u;
-	uint32_t hash;	    /* of the name */
+	uint32_t hash;	    /* of the name, while the parent has a table */
 	unsigned char type; /* enum apsim_node_type */
 	char name[];
 };
@@ -161,6 +161,7 @@ static int table_create(struct apsim_node *dir)
 		return r;
 	}
 	for (c = dir->u.dir.first; c; c = c->next) {
+		c->hash = hash_name(c->name, strlen(c->name));
 		slot_put(tb->slots, tb->n_slots, c, c->hash);
 		tb->n++;
 	}
@@ -177,24 +178,27 @@ static void table_free(struct apsim_node *dir)
 	}
 }
 
-/* The child named name[0..len) whose name hashes to h, or NULL (then *ret_count = children). */
-static struct apsim_node *child_find_hashed(const struct apsim_node *dir, const char *name,
-					    size_t len, uint32_t h, size_t *ret_count)
+/* The child named name[0..len) of a small directory, or NULL (then *ret_count = children). */
+static struct apsim_node *list_find(const struct apsim_node *dir, const char *name, size_t len,
+				    size_t *ret_count)
 {
-	const struct dir_table *tb = dir->u.dir.table;
+	struct apsim_node *c;
+	size_t count = 0;
+
+	for (c = dir->u.dir.first; c; c = c->next, count++)
+		if (name_eq(c, name, len))
+			return c;
+	if (ret_count)
+		*ret_count = count;
+	return NULL;
+}
+
+/* The child named name[0..len), which hashes to h, of a directory with a table, or NULL. */
+static struct apsim_node *table_find(const struct dir_table *tb, const char *name, size_t len,
+				     uint32_t h)
+{
 	size_t mask, i;
 
-	if (!tb) {
-		struct apsim_node *c;
-		size_t count = 0;
-
-		for (c = dir->u.dir.first; c; c = c->next, count++)
-			if (c->hash == h && name_eq(c, name, len))
-				return c;
-		if (ret_count)
-			*ret_count = count;
-		return NULL;
-	}
 	mask = tb->n_slots - 1;
 	for (i = h & mask; tb->slots[i].node; i = (i + 1) & mask) {
 		struct apsim_node *n = tb->slots[i].node;
@@ -202,15 +206,16 @@ static struct apsim_node *child_find_hashed(const struct apsim_node *dir, const 
 		if (tb->slots[i].hash == h && name_eq(n, name, len))
 			return n;
 	}
-	if (ret_count)
-		*ret_count = tb->n;
 	return NULL;
 }
 
-static struct apsim_node *child_find(const struct apsim_node *dir, const char *name, size_t len,
-				     size_t *ret_count)
+static struct apsim_node *child_find(const struct apsim_node *dir, const char *name, size_t len)
 {
-	return child_find_hashed(dir, name, len, hash_name(name, len), ret_count);
+	const struct dir_table *tb = dir->u.dir.table;
+
+	if (!tb)
+		return list_find(dir, name, len, NULL);
+	return table_find(tb, name, len, hash_name(name, len));
 }
 
 static void table_unlink(struct dir_table *tb, struct apsim_node *node)
@@ -287,7 +292,7 @@ static int new_node(struct apsim_tree *t, struct apsim_node *parent, const char 
 	struct dir_table *tb;
 	size_t len, count = 0;
 	struct apsim_node *n;
-	uint32_t h;
+	uint32_t h = 0;
 	int r;
 
 	r = check_name(name, &len);
@@ -295,17 +300,24 @@ static int new_node(struct apsim_tree *t, struct apsim_node *parent, const char 
 		return r;
 	if (!parent || !is_dir(parent))
 		return -ENOTDIR;
-	h = hash_name(name, len);
-	if (child_find_hashed(parent, name, len, h, &count) ||
-	    find_attr(parent, name, len, NULL, NULL))
+	/* names are hashed only in directories with a table */
+	tb = parent->u.dir.table;
+	if (tb) {
+		h = hash_name(name, len);
+		if (table_find(tb, name, len, h))
+			return -EEXIST;
+	} else if (list_find(parent, name, len, &count)) {
+		return -EEXIST;
+	}
+	if (find_attr(parent, name, len, NULL, NULL))
 		return -EEXIST;
 
-	tb = parent->u.dir.table;
 	if (!tb && count >= SMALL_DIR) {
 		r = table_create(parent);
 		if (r < 0)
 			return r;
 		tb = parent->u.dir.table;
+		h = hash_name(name, len);
 	}
 	if (tb && (tb->n + 1) * 2 > tb->n_slots) {
 		r = table_resize(tb, tb->n_slots * 2);
@@ -480,7 +492,7 @@ struct apsim_node *apsim_tree_child(struct apsim_tree *t, struct apsim_node *par
 {
 	if (!t || !parent || !name || !is_dir(parent))
 		return NULL;
-	return child_find(parent, name, strlen(name), NULL);
+	return child_find(parent, name, strlen(name));
 }
 
 void apsim_tree_remove_child(struct apsim_tree *t, struct apsim_node *parent, const char *name)
@@ -562,8 +574,8 @@ int apsim_tree_add_group(struct apsim_tree *t, struct apsim_node *dir,
 
 		if (check_name(attrs[n].name, &len) < 0)
 			return -EINVAL;
-		if (child_find(dir, attrs[n].name, len, NULL) ||
-		    find_attr(dir, attrs[n].name, len, NULL, NULL))
+		if ((dir->u.dir.first && child_find(dir, attrs[n].name, len)) ||
+		    (dir->u.dir.groups && find_attr(dir, attrs[n].name, len, NULL, NULL)))
 			return -EEXIST;
 		for (j = 0; j < n; j++)
 			if (str_eq(attrs[j].name, attrs[n].name, len))
@@ -667,7 +679,7 @@ static int resolve(struct apsim_tree *t, const char *path, bool follow_last, str
 			continue;
 		}
 
-		child = child_find(cur, c, len, NULL);
+		child = child_find(cur, c, len);
 		if (!child) {
 			if (!find_attr(cur, c, len, &g, &idx))
 				return -ENOENT;
@@ -978,7 +990,7 @@ int apsim_tree_mkdir_p(struct apsim_tree *t, const char *path, struct apsim_node
 				cur = cur->parent;
 			continue;
 		}
-		child = child_find(cur, c, len, NULL);
+		child = child_find(cur, c, len);
 		if (child) {
 			child = follow(child, &nfollow);
 			if (!child)
