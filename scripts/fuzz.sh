@@ -6,7 +6,7 @@ build=${1:-build-fuzz}
 seconds=${2:-30}
 rc=0
 for f in "$build"/fuzz/fuzz-*; do
-	[ -x "$f" ] || continue
+	[ -f "$f" ] && [ -x "$f" ] || continue
 	case "$f" in *-replay) continue ;; esac
 	name=${f##*/fuzz-}
 	work="$build/fuzz/work-$name"
