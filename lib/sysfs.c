@@ -83,10 +83,25 @@ struct dir_table {
 	size_t n;
 };
 
+/*
+ * A table known to be valid (names valid and distinct) because a group of it is attached
+ * somewhere: attached tables are borrowed and stay unchanged, so attaching the same table
+ * again need not check its names once more.
+ */
+struct table_memo {
+	const struct apsim_attr *attrs;
+	unsigned n;    /* attributes */
+	unsigned refs; /* groups of this table attached */
+};
+
+#define MAX_MEMO 64
+
 struct apsim_tree {
 	struct apsim_node *root;
 	size_t n_nodes; /* root excluded */
 	uint64_t next_ino;
+	struct table_memo memo[MAX_MEMO];
+	unsigned n_memo;
 };
 
 /* FNV-1a */
@@ -350,6 +365,46 @@ static int new_node(struct apsim_tree *t, struct apsim_node *parent, const char 
 	return 0;
 }
 
+static struct table_memo *memo_find(struct apsim_tree *t, const struct apsim_attr *attrs)
+{
+	unsigned i;
+
+	for (i = 0; i < t->n_memo; i++)
+		if (t->memo[i].attrs == attrs)
+			return &t->memo[i];
+	return NULL;
+}
+
+/* One more group of a valid table of n attributes is attached (remembered if there is room). */
+static void memo_get(struct apsim_tree *t, const struct apsim_attr *attrs, unsigned n)
+{
+	struct table_memo *m = memo_find(t, attrs);
+
+	if (m) {
+		m->refs++;
+	} else if (t->n_memo < MAX_MEMO) {
+		m = &t->memo[t->n_memo++];
+		m->attrs = attrs;
+		m->n = n;
+		m->refs = 1;
+	}
+}
+
+/* A group of attrs is detached: the table is forgotten with its last group. */
+static void memo_put(struct apsim_tree *t, const struct apsim_attr *attrs)
+{
+	struct table_memo *m = memo_find(t, attrs);
+
+	if (m && --m->refs == 0)
+		*m = t->memo[--t->n_memo];
+}
+
+static void free_group(struct apsim_tree *t, struct group *g)
+{
+	memo_put(t, g->attrs);
+	free(g);
+}
+
 static void remove_node(struct apsim_tree *t, struct apsim_node *node);
 
 static void remove_links_in(struct apsim_tree *t, struct apsim_node *node)
@@ -372,7 +427,7 @@ static void remove_node(struct apsim_tree *t, struct apsim_node *node)
 			remove_node(t, node->u.dir.first);
 		for (g = node->u.dir.groups; g; g = gnext) {
 			gnext = g->next;
-			free(g);
+			free_group(t, g);
 		}
 		node->u.dir.groups = NULL;
 	} else {
@@ -560,6 +615,7 @@ static unsigned group_base(const struct apsim_node *dir, unsigned n)
 int apsim_tree_add_group(struct apsim_tree *t, struct apsim_node *dir,
 			 const struct apsim_attr *attrs, void *obj)
 {
+	const struct table_memo *m;
 	struct group *g, **pp;
 	unsigned n, i, j;
 
@@ -569,17 +625,33 @@ int apsim_tree_add_group(struct apsim_tree *t, struct apsim_node *dir,
 	for (g = dir->u.dir.groups; g; g = g->next)
 		if (g->attrs == attrs)
 			return -EEXIST;
-	for (n = 0; attrs[n].name; n++) {
-		size_t len;
+	m = memo_find(t, attrs);
+	if (m) {
+		/* names known valid and distinct: only the clashes with this directory remain */
+		n = m->n;
+		if (dir->u.dir.first || dir->u.dir.groups) {
+			for (j = 0; j < n; j++) {
+				const char *name = attrs[j].name;
+				size_t len = strlen(name);
 
-		if (check_name(attrs[n].name, &len) < 0)
-			return -EINVAL;
-		if ((dir->u.dir.first && child_find(dir, attrs[n].name, len)) ||
-		    (dir->u.dir.groups && find_attr(dir, attrs[n].name, len, NULL, NULL)))
-			return -EEXIST;
-		for (j = 0; j < n; j++)
-			if (str_eq(attrs[j].name, attrs[n].name, len))
+				if ((dir->u.dir.first && child_find(dir, name, len)) ||
+				    (dir->u.dir.groups && find_attr(dir, name, len, NULL, NULL)))
+					return -EEXIST;
+			}
+		}
+	} else {
+		for (n = 0; attrs[n].name; n++) {
+			size_t len;
+
+			if (check_name(attrs[n].name, &len) < 0)
+				return -EINVAL;
+			if ((dir->u.dir.first && child_find(dir, attrs[n].name, len)) ||
+			    (dir->u.dir.groups && find_attr(dir, attrs[n].name, len, NULL, NULL)))
 				return -EEXIST;
+			for (j = 0; j < n; j++)
+				if (str_eq(attrs[j].name, attrs[n].name, len))
+					return -EEXIST;
+		}
 	}
 	i = group_base(dir, n);
 	if (i + n > ATTR_IDX_MAX)
@@ -592,6 +664,7 @@ int apsim_tree_add_group(struct apsim_tree *t, struct apsim_node *dir,
 	g->obj = obj;
 	g->n = n;
 	g->base = i;
+	memo_get(t, attrs, n);
 	for (pp = &dir->u.dir.groups; *pp; pp = &(*pp)->next)
 		;
 	*pp = g;
@@ -611,7 +684,7 @@ int apsim_tree_remove_group(struct apsim_tree *t, struct apsim_node *dir,
 			struct group *g = *pp;
 
 			*pp = g->next;
-			free(g);
+			free_group(t, g);
 			return 0;
 		}
 	}
