@@ -7,7 +7,8 @@
  * found by scanning those few tables. Every directory keeps its children on a doubly-linked
  * list in creation order (readdir order, O(1) removal); a directory with more than
  * SMALL_DIR children also gets its own hash table of them, so lookup, insertion and removal
- * are O(1) on average. A node is one allocation with its name stored inline.
+ * are O(1) on average. A node is one allocation with its name stored inline, from a pool
+ * of the tree.
  *
  * The per-directory hash tables are open-addressed (linear probing, backward-shift
  * deletion) and keep each entry's hash next to the node pointer, so a lookup usually
@@ -27,9 +28,27 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* under AddressSanitizer, pool memory that is not handed out is poisoned */
+#if defined(__SANITIZE_ADDRESS__)
+#define TREE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TREE_ASAN 1
+#endif
+#endif
+#ifdef TREE_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n)   ((void) (p), (void) (n))
+#define UNPOISON(p, n) ((void) (p), (void) (n))
+#endif
 
 #include "apsim/sysfs.h"
 #include "macro-internal.h"
@@ -96,13 +115,88 @@ struct table_memo {
 
 #define MAX_MEMO 64
 
+/*
+ * Nodes and groups come from a pool per tree: chunks carved in POOL_ALIGN steps, and a free
+ * list per size class that later allocations of the same size reuse. No per-object malloc
+ * header or call; the chunks are freed with the tree.
+ */
+#define POOL_ALIGN   8
+#define POOL_CHUNK   (64 * 1024)
+#define NODE_SIZE(l) (offsetof(struct apsim_node, name) + (l) + 1)
+#define POOL_CLASSES ((NODE_SIZE(NAME_MAX_LEN) + POOL_ALIGN - 1) / POOL_ALIGN + 1)
+
+struct pool_chunk {
+	struct pool_chunk *next;
+	size_t pad; /* keeps the data aligned to 16 */
+};
+
+struct pool {
+	void *free[POOL_CLASSES];
+	struct pool_chunk *chunks;
+	char *cur;
+	size_t left;
+};
+
 struct apsim_tree {
 	struct apsim_node *root;
 	size_t n_nodes; /* root excluded */
 	uint64_t next_ino;
 	struct table_memo memo[MAX_MEMO];
 	unsigned n_memo;
+	struct pool pool;
 };
+
+_Static_assert(sizeof(struct group) <= NODE_SIZE(NAME_MAX_LEN), "groups fit the pool classes");
+
+static void *pool_alloc(struct pool *p, size_t size)
+{
+	size_t cls = (size + POOL_ALIGN - 1) / POOL_ALIGN;
+	void *obj = p->free[cls];
+
+	size = cls * POOL_ALIGN;
+	if (obj) {
+		UNPOISON(obj, size);
+		p->free[cls] = *(void **) obj;
+		return obj;
+	}
+	if (p->left < size) {
+		struct pool_chunk *c = malloc(POOL_CHUNK);
+
+		if (!c)
+			return NULL;
+		c->next = p->chunks;
+		p->chunks = c;
+		p->cur = (char *) (c + 1);
+		p->left = POOL_CHUNK - sizeof(*c);
+		POISON(p->cur, p->left);
+	}
+	obj = p->cur;
+	p->cur += size;
+	p->left -= size;
+	UNPOISON(obj, size);
+	return obj;
+}
+
+static void pool_free(struct pool *p, void *obj, size_t size)
+{
+	size_t cls = (size + POOL_ALIGN - 1) / POOL_ALIGN;
+
+	*(void **) obj = p->free[cls];
+	p->free[cls] = obj;
+	POISON(obj, cls * POOL_ALIGN);
+}
+
+static void pool_done(struct pool *p)
+{
+	struct pool_chunk *c, *next;
+
+	for (c = p->chunks; c; c = next) {
+		next = c->next;
+		UNPOISON(c, POOL_CHUNK);
+		free(c);
+	}
+	memset(p, 0, sizeof(*p));
+}
 
 /* FNV-1a */
 static uint32_t hash_name(const char *name, size_t len)
@@ -340,9 +434,10 @@ static int new_node(struct apsim_tree *t, struct apsim_node *parent, const char 
 			return r;
 	}
 
-	n = calloc(1, sizeof(*n) + len + 1);
+	n = pool_alloc(&t->pool, NODE_SIZE(len));
 	if (!n)
 		return -ENOMEM;
+	memset(n, 0, offsetof(struct apsim_node, name));
 	memcpy(n->name, name, len + 1);
 	n->type = (unsigned char) type;
 	n->parent = parent;
@@ -402,7 +497,7 @@ static void memo_put(struct apsim_tree *t, const struct apsim_attr *attrs)
 static void free_group(struct apsim_tree *t, struct group *g)
 {
 	memo_put(t, g->attrs);
-	free(g);
+	pool_free(&t->pool, g, sizeof(*g));
 }
 
 static void remove_node(struct apsim_tree *t, struct apsim_node *node);
@@ -456,7 +551,7 @@ static void remove_node(struct apsim_tree *t, struct apsim_node *node)
 		node->next->prev = node->prev;
 	else
 		parent->u.dir.last = node->prev;
-	free(node);
+	pool_free(&t->pool, node, NODE_SIZE(strlen(node->name)));
 }
 
 int apsim_tree_new(struct apsim_tree **ret)
@@ -487,6 +582,7 @@ void apsim_tree_free(struct apsim_tree *t)
 		return;
 	remove_node(t, t->root);
 	free(t->root);
+	pool_done(&t->pool);
 	free(t);
 }
 
@@ -657,9 +753,10 @@ int apsim_tree_add_group(struct apsim_tree *t, struct apsim_node *dir,
 	if (i + n > ATTR_IDX_MAX)
 		return -ENOSPC;
 
-	g = calloc(1, sizeof(*g));
+	g = pool_alloc(&t->pool, sizeof(*g));
 	if (!g)
 		return -ENOMEM;
+	memset(g, 0, sizeof(*g));
 	g->attrs = attrs;
 	g->obj = obj;
 	g->n = n;
