@@ -15,7 +15,7 @@
  * touches one cache line of the table and only the node that matches; small directories
  * (queue directories with a handful of links) are searched along their child list, which
  * costs no memory. Per-directory tables keep the working set of a lookup small (one table
- * of bus/ap/devices is ~1.4 MB with 65,792 links) where one tree-wide table would not.
+ * of bus/ap/devices is 2 MB with 65,792 links) where one tree-wide table would not.
  *
  * Every node keeps the list of symlinks that target it; removing a node also removes those
  * links (a safety net: kernel callers remove their links first), so a link never dangles.
@@ -428,7 +428,7 @@ static int new_node(struct apsim_tree *t, struct apsim_node *parent, const char 
 		tb = parent->u.dir.table;
 		h = hash_name(name, len);
 	}
-	if (tb && (tb->n + 1) * 2 > tb->n_slots) {
+	if (tb && (tb->n + 1) * 4 > tb->n_slots * 3) {
 		r = table_resize(tb, tb->n_slots * 2);
 		if (r < 0)
 			return r;
