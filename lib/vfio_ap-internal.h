@@ -20,7 +20,8 @@ void apsim__vfio_ap_free(struct apsim_vfio_ap *v);
 
 /* Same as writing the uuid to mdev_supported_types/vfio_ap-passthrough/create:
  * -EINVAL bad uuid (the kernel's uuid_is_valid on the first 36 characters; anything after
- * them is ignored, as in the kernel), -EEXIST exists, -EUSERS no instances left. */
+ * them is ignored here - the sysfs store itself refuses writes that are not 36 or 37 bytes
+ * long), -EEXIST exists, -EUSERS no instances left. */
 int apsim__vfio_ap_mdev_create(struct apsim_vfio_ap *v, const char *uuid);
 /* Same as writing 1 to its remove: -ENODEV unknown, -EBUSY while a guest is attached. */
 int apsim__vfio_ap_mdev_remove(struct apsim_vfio_ap *v, const char *uuid);

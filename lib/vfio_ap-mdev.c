@@ -97,10 +97,15 @@ static const struct apsim_attr matrix_attrs[] = {
 
 /* --- the mdev type (drivers/vfio/mdev/mdev_sysfs.c) --- */
 
+/* MODEL: mdev_sysfs.c create_store(): 36 or 37 bytes (the UUID and one more character, usually
+ * "\n"), else -EINVAL before any parsing */
 static ssize_t create_store(void *obj, const char *buf, size_t len)
 {
-	int r = apsim__vfio_ap_mdev_create(obj, buf);
+	int r;
 
+	if (len < UUID_STRLEN || len > UUID_STRLEN + 1)
+		return -EINVAL;
+	r = apsim__vfio_ap_mdev_create(obj, buf);
 	return r < 0 ? r : (ssize_t) len;
 }
 
@@ -671,8 +676,8 @@ static const struct apsim_attr mdev_uevent_attrs[] = {
 
 /* --- create / remove --- */
 
-/* uuid_is_valid on the first 36 characters (guid_parse); what follows is ignored, as in the
- * kernel. The device name is the lowercase form ("%pUl"). */
+/* uuid_is_valid on the first 36 characters (guid_parse); create_store has already limited the
+ * write to 37 bytes. The device name is the lowercase form ("%pUl"). */
 static int uuid_parse(const char *s, char ret[UUID_STRLEN + 1])
 {
 	for (unsigned i = 0; i < UUID_STRLEN; i++) {

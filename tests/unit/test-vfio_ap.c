@@ -350,8 +350,11 @@ static void test_mdev_create_remove(void **state)
 	wr_ok(f, create, U1 "\n");
 	expect_events(f, "add /devices/vfio_ap/matrix/" U1 "|",
 		      "bind /devices/vfio_ap/matrix/" U1 "|DRIVER=vfio_ap_mdev", NULL);
-	/* the kernel parses the first 36 characters only; the name is lowercase */
-	wr_ok(f, create, "2222222A-2222-4222-8222-222222222222junk");
+	/* the kernel takes 36 or 37 bytes and parses the first 36 only; the name is lowercase */
+	assert_int_equal(wr(f, create, "2222222A-2222-4222-8222-222222222222junk"), -EINVAL);
+	assert_int_equal(wr(f, create, "2222222A-2222-4222-8222-222222222222\n\n"), -EINVAL);
+	assert_false(exists(f, "devices/vfio_ap/matrix/2222222a-2222-4222-8222-222222222222"));
+	wr_ok(f, create, "2222222A-2222-4222-8222-222222222222j");
 	assert_true(exists(f, "devices/vfio_ap/matrix/2222222a-2222-4222-8222-222222222222"));
 	assert_int_equal(wr(f, create, "2222222a-2222-4222-8222-222222222222"), -EEXIST);
 	assert_int_equal(apsim__vfio_ap_mdev_create(f->v, U1), -EEXIST);
