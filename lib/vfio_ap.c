@@ -398,8 +398,14 @@ int apsim__vfio_ap_new(struct apsim_bus *bus, enum apsim_policy policy, unsigned
 	v->policy = policy;
 	v->quirks = quirks;
 	v->available_instances = VFIO_AP_MAX_INSTANCES;
-	/* the module's own PQAP(QCI) at load: without QCI the copy stays all-zero */
-	if (apsim_bus_get_qci(bus, &v->info) < 0)
+	/*
+	 * spec 6.1: the module's own PQAP(QCI) at load (MODEL: vfio_ap_drv.c calls ap_qci()
+	 * itself when facility 12 is installed), so the raw block: a QCI whose flag bits are all
+	 * zero, which the bus treats as "not supported" (spec 8 item 8), still gives vfio_ap its
+	 * masks. Only without QCI does the copy stay all-zero. The instruction goes through the
+	 * bus's ops table, the way the kernel's inline ap_qci() reaches the firmware.
+	 */
+	if (!bus->ops || !bus->ops->qci || bus->ops->qci(bus->ops_ctx, &v->info) < 0)
 		memset(&v->info, 0, sizeof(v->info));
 
 	r = apsim__vfio_ap_mdev_tree_init(v);
