@@ -12,6 +12,7 @@
 #include "apsim/sim.h"
 
 struct apsim_zcrypt;
+struct apsim_zcdn;
 struct apsim_vfio_ap;
 struct apsim_guest;
 
@@ -43,6 +44,7 @@ struct apsim_sim {
 	struct apsim_uevent_log *uevents;
 	struct apsim_bus *bus;
 	struct apsim_zcrypt *zcrypt;
+	struct apsim_zcdn *zcdn; /* zcrypt multiple device nodes, class/zcrypt (spec 4.4) */
 	struct apsim_vfio_ap *vfio_ap;
 	struct apsim_guest *guests; /* in creation order */
 	size_t events_mark; /* uevent index after the last 'expect event'/'expect call' match */

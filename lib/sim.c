@@ -17,6 +17,7 @@
 #include "macro-internal.h"
 #include "sim-internal.h"
 #include "vfio_ap-internal.h"
+#include "zcdn-internal.h"
 
 static const char *const policy_names[_APSIM_POLICY_MAX] = {
     [APSIM_POLICY_KERNEL] = "kernel",
@@ -138,6 +139,11 @@ int apsim__sim_new_take_machine(const struct apsim_sim_options *opts, struct aps
 		report(err, "zcrypt", r);
 		goto out_free;
 	}
+	r = apsim__zcdn_new(sim->tree, sim->uevents, sim->clock, &sim->zcdn);
+	if (r < 0) {
+		report(err, "zcrypt device nodes", r);
+		goto out_free;
+	}
 	r = apsim__vfio_ap_new(sim->bus, opts->policy, opts->quirks, &sim->vfio_ap);
 	if (r < 0) {
 		report(err, "vfio_ap", r);
@@ -218,6 +224,7 @@ void apsim_sim_free(struct apsim_sim *sim)
 		free(w);
 	}
 	apsim__vfio_ap_free(sim->vfio_ap);
+	apsim__zcdn_free(sim->zcdn);
 	apsim__zcrypt_free(sim->zcrypt);
 	apsim_bus_free(sim->bus);
 	apsim_uevent_log_free(sim->uevents);
