@@ -33,17 +33,37 @@ struct listener {
 };
 
 /*
- * One event as the log keeps it: its n_env "KEY=VALUE" strings packed one after the other,
- * each NUL-terminated (the devpath and subsystem are the values of env[1] and env[2]). The
- * public struct apsim_uevent (with its 32 env pointers) is only built for an event that is
- * asked for (apsim_uevent_log_get) or handed to listeners.
+ * One event as the log keeps it. ACTION= (from the action) and SEQNUM= (from the seqnum)
+ * are not stored; each env string in between is a tag byte, then, for tag 0, the string
+ * itself NUL-terminated, else the string is the log's interned string tag - 1. DEVPATH=
+ * (env[1]) is always stored in full; the devpath and subsystem are the values of env[1] and
+ * env[2]. The public struct apsim_uevent (with its 32 env pointers) is only built for an
+ * event that is asked for (apsim_uevent_log_get) or handed to listeners.
  */
 struct record {
 	uint64_t seqnum;
 	uint64_t usec;
 	unsigned char action;
 	unsigned char n_env;
-	char strings[];
+	char data[];
+};
+
+/*
+ * Interned env strings: short strings that many events carry ("SUBSYSTEM=ap",
+ * "DEVTYPE=ap_queue", "DRIVER=cex4queue" ...) are kept once per log, first come first
+ * served, up to INTERN_MAX of them.
+ */
+#define INTERN_MAX    255
+#define INTERN_MAXLEN 48
+#define INTERN_SLOTS  512 /* hash index, power of two, at most half full */
+
+/* "SEQNUM=" and up to 20 digits */
+#define SEQ_ENV_LEN 28
+
+/* The public view of an event, with the SEQNUM= string it points to. */
+struct view {
+	struct apsim_uevent ev; /* first: a struct view * is freed as its ev */
+	char seq[SEQ_ENV_LEN];
 };
 
 /* Records live in chunks, appended in emission order and freed oldest first. */
@@ -59,7 +79,7 @@ _Static_assert(offsetof(struct chunk, data) % REC_ALIGN == 0 &&
 
 struct entry {
 	struct record *rec;
-	struct apsim_uevent *ev; /* built on the first apsim_uevent_log_get(), else NULL */
+	struct view *view; /* built on the first apsim_uevent_log_get(), else NULL */
 };
 
 struct apsim_uevent_log {
@@ -68,15 +88,25 @@ struct apsim_uevent_log {
 	size_t cap;
 	uint64_t next_seqnum;
 	struct chunk *first_chunk, *last_chunk;
-	struct apsim_uevent oom_ev; /* what get() returns when it cannot allocate */
+	struct view oom_view; /* what get() returns when it cannot allocate */
 	struct listener *listeners;
 	size_t n_listeners;
+	char *interned[INTERN_MAX];
+	unsigned char interned_len[INTERN_MAX];
+	unsigned n_interned;
+	unsigned char intern_slots[INTERN_SLOTS]; /* 0: empty, else index + 1 */
 };
 
 static const char *const action_names[_APSIM_UEVENT_MAX] = {
     [APSIM_UEVENT_ADD] = "add",	      [APSIM_UEVENT_REMOVE] = "remove",
     [APSIM_UEVENT_CHANGE] = "change", [APSIM_UEVENT_BIND] = "bind",
     [APSIM_UEVENT_UNBIND] = "unbind",
+};
+
+static const char *const action_envs[_APSIM_UEVENT_MAX] = {
+    [APSIM_UEVENT_ADD] = "ACTION=add",	     [APSIM_UEVENT_REMOVE] = "ACTION=remove",
+    [APSIM_UEVENT_CHANGE] = "ACTION=change", [APSIM_UEVENT_BIND] = "ACTION=bind",
+    [APSIM_UEVENT_UNBIND] = "ACTION=unbind",
 };
 
 const char *apsim_uevent_action_name(enum apsim_uevent_action a)
@@ -100,22 +130,91 @@ int apsim_uevent_action_from_name(const char *name, enum apsim_uevent_action *re
 	return -EINVAL;
 }
 
-/* The public view of a record; its strings stay where they are. */
-static void record_view(const struct record *rec, struct apsim_uevent *ev)
+/* Decimal digits of v into buf (at least 21 bytes), NUL-terminated; returns the length. */
+static size_t fmt_u64(uint64_t v, char *buf)
 {
-	char *s = (char *) rec->strings;
-	unsigned i;
+	char tmp[20];
+	size_t n = 0, i;
 
+	do {
+		tmp[n++] = (char) ('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = '\0';
+	return n;
+}
+
+/* The public view of a record; the stored and interned strings stay where they are. */
+static void record_view(const struct apsim_uevent_log *log, const struct record *rec,
+			struct view *v)
+{
+	const char *p = rec->data;
+	struct apsim_uevent *ev = &v->ev;
+	unsigned i, last = rec->n_env - 1u;
+
+	memset(ev, 0, sizeof(*ev));
 	ev->seqnum = rec->seqnum;
 	ev->usec = rec->usec;
 	ev->action = (enum apsim_uevent_action) rec->action;
 	ev->n_env = rec->n_env;
-	for (i = 0; i < rec->n_env; i++) {
-		ev->env[i] = s;
-		s += strlen(s) + 1;
+	ev->env[0] = (char *) action_envs[rec->action];
+	for (i = 1; i < last; i++) {
+		unsigned char tag = (unsigned char) *p++;
+
+		if (tag) {
+			ev->env[i] = log->interned[tag - 1];
+		} else {
+			ev->env[i] = (char *) p;
+			p += strlen(p) + 1;
+		}
 	}
+	memcpy(v->seq, "SEQNUM=", strlen("SEQNUM="));
+	fmt_u64(rec->seqnum, v->seq + strlen("SEQNUM="));
+	ev->env[last] = v->seq;
 	ev->devpath = ev->env[1] + strlen("DEVPATH=");
 	ev->subsystem = ev->env[2] + strlen("SUBSYSTEM=");
+}
+
+static uint32_t intern_hash(const char *s, size_t len)
+{
+	uint64_t a = 0, b = 0;
+	size_t n = len < 8 ? len : 8;
+
+	memcpy(&a, s, n);
+	memcpy(&b, s + len - n, n);
+	a = (a ^ len) * UINT64_C(0x9E3779B97F4A7C15);
+	b = (b + a) * UINT64_C(0xC2B2AE3D27D4EB4F);
+	return (uint32_t) ((a ^ b) >> 32);
+}
+
+/* The tag of s (len bytes): its interned index + 1, 0 if it is not (and cannot be) interned. */
+static unsigned char intern(struct apsim_uevent_log *log, const char *s, size_t len)
+{
+	size_t i;
+	char *copy;
+
+	if (len > INTERN_MAXLEN)
+		return 0;
+	for (i = intern_hash(s, len) & (INTERN_SLOTS - 1); log->intern_slots[i];
+	     i = (i + 1) & (INTERN_SLOTS - 1)) {
+		unsigned k = log->intern_slots[i] - 1u;
+
+		if (log->interned_len[k] == len && memcmp(log->interned[k], s, len) == 0)
+			return log->intern_slots[i];
+	}
+	if (log->n_interned >= INTERN_MAX)
+		return 0;
+	copy = malloc(len + 1);
+	if (!copy)
+		return 0;
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	log->interned_len[log->n_interned] = (unsigned char) len;
+	log->interned[log->n_interned++] = copy;
+	log->intern_slots[i] = (unsigned char) log->n_interned;
+	return (unsigned char) log->n_interned;
 }
 
 int apsim_uevent_log_new(struct apsim_uevent_log **ret)
@@ -140,7 +239,9 @@ void apsim_uevent_log_free(struct apsim_uevent_log *log)
 	if (!log)
 		return;
 	for (i = 0; i < log->n; i++)
-		free(log->entries[i].ev);
+		free(log->entries[i].view);
+	for (i = 0; i < log->n_interned; i++)
+		free(log->interned[i]);
 	for (c = log->first_chunk; c; c = next) {
 		next = c->next;
 		free(c);
@@ -170,18 +271,16 @@ const struct apsim_uevent *apsim_uevent_log_get(const struct apsim_uevent_log *l
 	if (!log || idx >= log->n)
 		return NULL;
 	e = &l->entries[idx];
-	if (!e->ev) {
-		e->ev = malloc(sizeof(*e->ev));
-		if (!e->ev) {
+	if (!e->view) {
+		e->view = malloc(sizeof(*e->view));
+		if (!e->view) {
 			/* out of memory: a view valid until the next call */
-			memset(&l->oom_ev, 0, sizeof(l->oom_ev));
-			record_view(e->rec, &l->oom_ev);
-			return &l->oom_ev;
+			record_view(l, e->rec, &l->oom_view);
+			return &l->oom_view.ev;
 		}
-		memset(e->ev, 0, sizeof(*e->ev));
-		record_view(e->rec, e->ev);
+		record_view(l, e->rec, e->view);
 	}
-	return e->ev;
+	return &e->view->ev;
 }
 
 int apsim_uevent_log_add_listener(struct apsim_uevent_log *log, apsim_uevent_listener_fn fn,
@@ -224,7 +323,7 @@ static void drop_oldest(struct apsim_uevent_log *log, size_t drop)
 	size_t i;
 
 	for (i = 0; i < drop; i++)
-		free(log->entries[i].ev);
+		free(log->entries[i].view);
 	memmove(log->entries, log->entries + drop, (log->n - drop) * sizeof(*log->entries));
 	log->n -= drop;
 	/* records are appended in order: every chunk before the one holding the oldest kept
@@ -294,28 +393,17 @@ static struct record *record_alloc(struct apsim_uevent_log *log, size_t size)
 	return (struct record *) (c->data + c->used - size);
 }
 
-static char *put_str(char *p, const char *key, size_t kl, const char *value, size_t vl)
+/* Appends one env string (key + value, vl bytes) to a record: its tag, then it if not interned. */
+static char *put_env(char *p, unsigned char tag, const char *key, size_t kl, const char *value,
+		     size_t vl)
 {
+	*p++ = (char) tag;
+	if (tag)
+		return p;
 	memcpy(p, key, kl);
 	memcpy(p + kl, value, vl);
 	p[kl + vl] = '\0';
 	return p + kl + vl + 1;
-}
-
-/* Decimal digits of v into buf (at least 21 bytes), NUL-terminated; returns the length. */
-static size_t fmt_u64(uint64_t v, char *buf)
-{
-	char tmp[20];
-	size_t n = 0, i;
-
-	do {
-		tmp[n++] = (char) ('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (i = 0; i < n; i++)
-		buf[i] = tmp[n - 1 - i];
-	buf[n] = '\0';
-	return n;
 }
 
 int apsim_uevent_emit(struct apsim_uevent_log *log, uint64_t usec, enum apsim_uevent_action action,
@@ -323,10 +411,12 @@ int apsim_uevent_emit(struct apsim_uevent_log *log, uint64_t usec, enum apsim_ue
 		      const char *const *dev_vars)
 {
 	size_t lens[APSIM_UEVENT_MAX_ENV];
+	unsigned char tags[APSIM_UEVENT_MAX_ENV];
+	char sub[sizeof("SUBSYSTEM=") + INTERN_MAXLEN];
 	const char *const *list;
-	size_t al, dl, sl, ql, size, i, n_env = 3;
+	size_t dl, sl, size, i, n_env = 3;
 	struct record *rec;
-	char seq[24], *p;
+	char *p;
 	int r;
 
 	APSIM_CHECK_ARG(log && devpath && subsystem);
@@ -334,27 +424,39 @@ int apsim_uevent_emit(struct apsim_uevent_log *log, uint64_t usec, enum apsim_ue
 
 	/* kobject_uevent_env order: ACTION, DEVPATH, SUBSYSTEM, envp_ext, bus uevent vars,
 	 * SEQNUM; more than APSIM_UEVENT_MAX_ENV: add_uevent_var's "too many keys" */
-	al = strlen(action_names[action]);
-	dl = strlen(devpath);
-	sl = strlen(subsystem);
-	size = sizeof(*rec) + sizeof("ACTION=") + al + sizeof("DEVPATH=") + dl +
-	       sizeof("SUBSYSTEM=") + sl;
-	for (list = env_extra; list && *list; list++) {
-		if (n_env >= APSIM_UEVENT_MAX_ENV)
+	for (list = env_extra; list && *list; list++)
+		if (n_env++ >= APSIM_UEVENT_MAX_ENV)
 			return -ENOMEM;
-		lens[n_env] = strlen(*list);
-		size += lens[n_env++] + 1;
-	}
-	for (list = dev_vars; list && *list; list++) {
-		if (n_env >= APSIM_UEVENT_MAX_ENV)
+	for (list = dev_vars; list && *list; list++)
+		if (n_env++ >= APSIM_UEVENT_MAX_ENV)
 			return -ENOMEM;
-		lens[n_env] = strlen(*list);
-		size += lens[n_env++] + 1;
-	}
 	if (n_env >= APSIM_UEVENT_MAX_ENV)
 		return -ENOMEM;
-	ql = fmt_u64(log->next_seqnum, seq);
-	size += sizeof("SEQNUM=") + ql;
+
+	dl = strlen(devpath);
+	sl = strlen(subsystem);
+	/* every stored env string: a tag byte, then the string and its NUL unless interned */
+	size = sizeof(*rec) + 1 + sizeof("DEVPATH=") + dl;
+	size += 1; /* SUBSYSTEM='s tag */
+	tags[2] = 0;
+	if (strlen("SUBSYSTEM=") + sl <= INTERN_MAXLEN) {
+		memcpy(sub, "SUBSYSTEM=", strlen("SUBSYSTEM="));
+		memcpy(sub + strlen("SUBSYSTEM="), subsystem, sl);
+		tags[2] = intern(log, sub, strlen("SUBSYSTEM=") + sl);
+	}
+	if (!tags[2])
+		size += sizeof("SUBSYSTEM=") + sl;
+	i = 3;
+	for (list = env_extra; list && *list; list++, i++) {
+		lens[i] = strlen(*list);
+		tags[i] = intern(log, *list, lens[i]);
+		size += 1 + (tags[i] ? 0 : lens[i] + 1);
+	}
+	for (list = dev_vars; list && *list; list++, i++) {
+		lens[i] = strlen(*list);
+		tags[i] = intern(log, *list, lens[i]);
+		size += 1 + (tags[i] ? 0 : lens[i] + 1);
+	}
 
 	r = make_room(log);
 	if (r < 0)
@@ -366,19 +468,17 @@ int apsim_uevent_emit(struct apsim_uevent_log *log, uint64_t usec, enum apsim_ue
 	rec->usec = usec;
 	rec->action = (unsigned char) action;
 	rec->n_env = (unsigned char) (n_env + 1);
-	p = rec->strings;
-	p = put_str(p, "ACTION=", strlen("ACTION="), action_names[action], al);
-	p = put_str(p, "DEVPATH=", strlen("DEVPATH="), devpath, dl);
-	p = put_str(p, "SUBSYSTEM=", strlen("SUBSYSTEM="), subsystem, sl);
+	p = rec->data;
+	p = put_env(p, 0, "DEVPATH=", strlen("DEVPATH="), devpath, dl);
+	p = put_env(p, tags[2], "SUBSYSTEM=", strlen("SUBSYSTEM="), subsystem, sl);
 	i = 3;
 	for (list = env_extra; list && *list; list++, i++)
-		p = put_str(p, "", 0, *list, lens[i]);
+		p = put_env(p, tags[i], "", 0, *list, lens[i]);
 	for (list = dev_vars; list && *list; list++, i++)
-		p = put_str(p, "", 0, *list, lens[i]);
-	(void) put_str(p, "SEQNUM=", strlen("SEQNUM="), seq, ql);
+		p = put_env(p, tags[i], "", 0, *list, lens[i]);
 
 	log->entries[log->n].rec = rec;
-	log->entries[log->n].ev = NULL;
+	log->entries[log->n].view = NULL;
 	log->n++;
 	log->next_seqnum++;
 
@@ -388,14 +488,14 @@ int apsim_uevent_emit(struct apsim_uevent_log *log, uint64_t usec, enum apsim_ue
 	 * event.
 	 */
 	if (log->n_listeners) {
-		struct apsim_uevent view = {0};
+		struct view view;
 
-		record_view(rec, &view);
+		record_view(log, rec, &view);
 		for (i = 0; i < log->n_listeners; i++) {
 			struct listener l = log->listeners[i];
 
 			if (l.fn)
-				l.fn(&view, l.ctx);
+				l.fn(&view.ev, l.ctx);
 		}
 	}
 	return 0;
