@@ -131,6 +131,11 @@ struct apsim_bus {
 	struct apsim_queue **queues;         /* 65536, indexed by qid */
 	unsigned n_queues;
 	unsigned n_bound_queues;
+
+	/* queue objects come from chunks of the bus (dense, so a scan walks them in order) */
+	struct apsim_queue *queue_free;      /* freed ones, reused first */
+	struct queue_chunk *queue_chunks;    /* newest first */
+	unsigned queue_chunk_used;           /* objects handed out of the newest chunk */
 };
 
 #define to_apsim_card(d) container_of((d), struct apsim_card, dev)

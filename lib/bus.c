@@ -23,6 +23,23 @@
 
 #define NR_QIDS (APSIM_MASK_BITS * APSIM_MASK_BITS)
 
+/* under AddressSanitizer, queue memory that is not handed out is poisoned */
+#if defined(__SANITIZE_ADDRESS__)
+#define BUS_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BUS_ASAN 1
+#endif
+#endif
+#ifdef BUS_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n)   ((void) (p), (void) (n))
+#define UNPOISON(p, n) ((void) (p), (void) (n))
+#endif
+
 static void queue_unregister(struct apsim_queue *aq);
 
 /* ------------------------------------------------------------------------------------- */
@@ -960,6 +977,70 @@ static void device_unregister(struct apsim_device *dev)
 	dev->node = NULL;
 }
 
+/*
+ * Queue objects: chunks of 16, 32, ... up to QUEUE_CHUNK_MAX objects, handed out in order,
+ * freed ones reused first. A full machine's 65,536 queues lie in qid order in a few MB, so
+ * a rescan reads them as a stream.
+ */
+#define QUEUE_CHUNK_MIN 16u
+#define QUEUE_CHUNK_MAX 256u
+
+struct queue_chunk {
+	struct queue_chunk *next;
+	unsigned size;
+	struct apsim_queue q[];
+};
+
+static struct apsim_queue *queue_alloc(struct apsim_bus *bus)
+{
+	struct queue_chunk *c = bus->queue_chunks;
+	struct apsim_queue *aq = bus->queue_free;
+
+	if (aq) {
+		UNPOISON(aq, sizeof(*aq));
+		memcpy(&bus->queue_free, aq, sizeof(bus->queue_free));
+	} else {
+		if (!c || bus->queue_chunk_used == c->size) {
+			unsigned size = c ? c->size * 2 : QUEUE_CHUNK_MIN;
+
+			if (size > QUEUE_CHUNK_MAX)
+				size = QUEUE_CHUNK_MAX;
+			c = malloc(sizeof(*c) + size * sizeof(c->q[0]));
+			if (!c)
+				return NULL;
+			c->next = bus->queue_chunks;
+			c->size = size;
+			POISON(c->q, size * sizeof(c->q[0]));
+			bus->queue_chunks = c;
+			bus->queue_chunk_used = 0;
+		}
+		aq = &c->q[bus->queue_chunk_used++];
+		UNPOISON(aq, sizeof(*aq));
+	}
+	memset(aq, 0, sizeof(*aq));
+	return aq;
+}
+
+static void queue_release(struct apsim_bus *bus, struct apsim_queue *aq)
+{
+	memcpy(aq, &bus->queue_free, sizeof(bus->queue_free));
+	bus->queue_free = aq;
+	POISON(aq, sizeof(*aq));
+}
+
+static void queue_chunks_free(struct apsim_bus *bus)
+{
+	struct queue_chunk *c, *next;
+
+	for (c = bus->queue_chunks; c; c = next) {
+		next = c->next;
+		UNPOISON(c->q, c->size * sizeof(c->q[0]));
+		free(c);
+	}
+	bus->queue_chunks = NULL;
+	bus->queue_free = NULL;
+}
+
 static void queue_unregister(struct apsim_queue *aq)
 {
 	struct apsim_bus *bus = aq->dev.bus;
@@ -967,7 +1048,7 @@ static void queue_unregister(struct apsim_queue *aq)
 	device_unregister(&aq->dev);
 	bus->queues[aq->qid] = NULL;
 	bus->n_queues--;
-	free(aq);
+	queue_release(bus, aq);
 }
 
 /* ap_scan_rm_card_dev_and_queue_devs(): the queues first, then the card */
@@ -1053,7 +1134,7 @@ static struct apsim_queue *queue_create(struct apsim_card *ac, unsigned dom, uin
 	struct apsim_queue *aq;
 	int r;
 
-	aq = calloc(1, sizeof(*aq));
+	aq = queue_alloc(bus);
 	if (!aq)
 		return NULL;
 	aq->dev.bus = bus;
@@ -1074,7 +1155,7 @@ static struct apsim_queue *queue_create(struct apsim_card *ac, unsigned dom, uin
 		apsim_dbg("ap: %s: device_register() failed: %d\n", aq->dev.name, r);
 		bus->queues[qid] = NULL;
 		bus->n_queues--;
-		free(aq);
+		queue_release(bus, aq);
 		return NULL;
 	}
 	return aq;
@@ -1614,6 +1695,7 @@ void apsim_bus_free(struct apsim_bus *bus)
 	}
 	apsim_tree_remove(bus->tree, bus->root_dir);
 	apsim_tree_remove(bus->tree, bus->bus_dir);
+	queue_chunks_free(bus);
 	free(bus->name);
 	free(bus->queues);
 	free(bus);
