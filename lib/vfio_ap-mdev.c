@@ -398,15 +398,22 @@ static ssize_t unassign_control_domain_store(void *obj, const char *buf, size_t 
 	return (ssize_t) len;
 }
 
-/* sysfs_emit_at: append, never more than a page */
+/*
+ * sysfs_emit_at: append at most what fits before the page's last byte. MODEL: the kernel's
+ * vscnprintf(buf + at, PAGE_SIZE - at) truncates the line that does not fit, so a matrix longer
+ * than a page reads as its first PAGE_SIZE - 1 bytes, ending in the middle of a line.
+ */
 static void emit(char *buf, size_t len, size_t *pos, const char *s)
 {
 	size_t n = strlen(s);
 
-	if (*pos + n >= len)
+	if (*pos + 1 >= len)
 		return;
-	memcpy(buf + *pos, s, n + 1);
+	if (n > len - 1 - *pos)
+		n = len - 1 - *pos;
+	memcpy(buf + *pos, s, n);
 	*pos += n;
+	buf[*pos] = '\0';
 }
 
 static ssize_t control_domains_show(void *obj, char *buf, size_t len)

@@ -527,6 +527,24 @@ static void test_matrix_formats(void **state)
 		assert_string_equal(rd(f, MDEV(U1, "ap_config")), want);
 	}
 	assert_int_equal(strlen(f->buf), 201);
+
+	/* more than a page: sysfs_emit_at cuts the text at PAGE_SIZE - 1 bytes, mid-line.
+	 * Adapters 0x00-0x0f x domains 0x00-0x27: 640 lines of 8 bytes. */
+	assert_int_equal(apsim_bus_set_apmask(f->bus, "0x"), 0);
+	assert_int_equal(apsim_bus_set_aqmask(f->bus, "0x"), 0);
+	wr_ok(f, MDEV(U1, "ap_config"), "0xffff,0xffffffffff,0x0\n");
+	{
+		static char want[640 * 8 + 1];
+		size_t pos = 0;
+
+		for (unsigned a = 0; a < 16; a++)
+			for (unsigned q = 0; q < 40; q++)
+				pos += (size_t) snprintf(want + pos, sizeof(want) - pos, "%02x.%04x\n", a, q);
+		want[APSIM_SYSFS_PAGE - 1] = '\0';
+		assert_string_equal(rd(f, MDEV(U1, "matrix")), want);
+		assert_int_equal(strlen(f->buf), 4095);
+		assert_string_equal(f->buf + 4088, "0c.001f");
+	}
 }
 
 static void test_ap_config(void **state)
