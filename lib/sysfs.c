@@ -65,10 +65,13 @@
 struct group {
 	const struct apsim_attr *attrs;
 	void *obj;
-	unsigned n;    /* attributes in the table */
-	unsigned base; /* index of attrs[0] for inode numbers */
+	uint16_t n;    /* attributes in the table (at most ATTR_IDX_MAX) */
+	uint16_t base; /* index of attrs[0] for inode numbers */
+	uint32_t keys; /* name_key() of every attribute name */
 	struct group *next;
 };
+
+_Static_assert(ATTR_IDX_MAX <= UINT16_MAX, "group indexes fit 16 bits");
 
 struct apsim_node {
 	struct apsim_node *parent;
@@ -86,8 +89,9 @@ struct apsim_node {
 			struct apsim_node *tprev, *tnext; /* target's links_in list */
 		} link;
 	} u;
-	uint32_t hash;	    /* of the name, while the parent has a table */
-	unsigned char type; /* enum apsim_node_type */
+	uint32_t hash;		/* of the name, while the parent has a table */
+	unsigned char type;	/* enum apsim_node_type */
+	unsigned char name_len; /* at most NAME_MAX_LEN */
 	char name[];
 };
 
@@ -111,6 +115,7 @@ struct table_memo {
 	const struct apsim_attr *attrs;
 	unsigned n;    /* attributes */
 	unsigned refs; /* groups of this table attached */
+	uint32_t keys; /* name_key() of every attribute name */
 };
 
 #define MAX_MEMO 64
@@ -224,7 +229,13 @@ static bool str_eq(const char *s, const char *name, size_t len)
 
 static bool name_eq(const struct apsim_node *n, const char *name, size_t len)
 {
-	return str_eq(n->name, name, len);
+	return n->name_len == len && memcmp(n->name, name, len) == 0;
+}
+
+/* One of 32 bits for a name of len bytes, so a group can be skipped without comparing names. */
+static uint32_t name_key(const char *name, size_t len)
+{
+	return UINT32_C(1) << (((unsigned) (unsigned char) name[0] + 7u * (unsigned) len) & 31u);
 }
 
 static void slot_put(struct slot *slots, size_t n_slots, struct apsim_node *node, uint32_t hash)
@@ -270,7 +281,7 @@ static int table_create(struct apsim_node *dir)
 		return r;
 	}
 	for (c = dir->u.dir.first; c; c = c->next) {
-		c->hash = hash_name(c->name, strlen(c->name));
+		c->hash = hash_name(c->name, c->name_len);
 		slot_put(tb->slots, tb->n_slots, c, c->hash);
 		tb->n++;
 	}
@@ -362,10 +373,13 @@ static const struct apsim_attr *find_attr(const struct apsim_node *dir, const ch
 					  size_t len, const struct group **ret_group,
 					  unsigned *ret_idx)
 {
+	uint32_t key = name_key(name, len);
 	const struct group *g;
 	unsigned i;
 
 	for (g = dir->u.dir.groups; g; g = g->next) {
+		if (!(g->keys & key))
+			continue;
 		for (i = 0; i < g->n; i++) {
 			if (str_eq(g->attrs[i].name, name, len)) {
 				if (ret_group)
@@ -386,10 +400,9 @@ static int check_name(const char *name, size_t *ret_len)
 
 	if (!name)
 		return -EINVAL;
-	for (len = 0; name[len]; len++)
-		if (name[len] == '/' || len == NAME_MAX_LEN)
-			return -EINVAL;
-	if (len == 0 || (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.'))))
+	len = strlen(name);
+	if (len == 0 || len > NAME_MAX_LEN || memchr(name, '/', len) ||
+	    (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.'))))
 		return -EINVAL;
 	*ret_len = len;
 	return 0;
@@ -439,6 +452,7 @@ static int new_node(struct apsim_tree *t, struct apsim_node *parent, const char 
 		return -ENOMEM;
 	memset(n, 0, offsetof(struct apsim_node, name));
 	memcpy(n->name, name, len + 1);
+	n->name_len = (unsigned char) len;
 	n->type = (unsigned char) type;
 	n->parent = parent;
 	n->ino = t->next_ino++;
@@ -460,21 +474,31 @@ static int new_node(struct apsim_tree *t, struct apsim_node *parent, const char 
 	return 0;
 }
 
+/* The memo of attrs, moved one place to the front (busy tables are found first), or NULL. */
 static struct table_memo *memo_find(struct apsim_tree *t, const struct apsim_attr *attrs)
 {
 	unsigned i;
 
-	for (i = 0; i < t->n_memo; i++)
-		if (t->memo[i].attrs == attrs)
+	for (i = 0; i < t->n_memo; i++) {
+		if (t->memo[i].attrs == attrs) {
+			if (i > 0) {
+				struct table_memo tmp = t->memo[i - 1];
+
+				t->memo[i - 1] = t->memo[i];
+				t->memo[i] = tmp;
+				i--;
+			}
 			return &t->memo[i];
+		}
+	}
 	return NULL;
 }
 
-/* One more group of a valid table of n attributes is attached (remembered if there is room). */
-static void memo_get(struct apsim_tree *t, const struct apsim_attr *attrs, unsigned n)
+/* One more group of a valid table is attached: m is its memo, or NULL to remember it now (if
+ * there is room) with its n attributes and their keys. */
+static void memo_get(struct apsim_tree *t, struct table_memo *m, const struct apsim_attr *attrs,
+		     unsigned n, uint32_t keys)
 {
-	struct table_memo *m = memo_find(t, attrs);
-
 	if (m) {
 		m->refs++;
 	} else if (t->n_memo < MAX_MEMO) {
@@ -482,6 +506,7 @@ static void memo_get(struct apsim_tree *t, const struct apsim_attr *attrs, unsig
 		m->attrs = attrs;
 		m->n = n;
 		m->refs = 1;
+		m->keys = keys;
 	}
 }
 
@@ -551,7 +576,7 @@ static void remove_node(struct apsim_tree *t, struct apsim_node *node)
 		node->next->prev = node->prev;
 	else
 		parent->u.dir.last = node->prev;
-	pool_free(&t->pool, node, NODE_SIZE(strlen(node->name)));
+	pool_free(&t->pool, node, NODE_SIZE(node->name_len));
 }
 
 int apsim_tree_new(struct apsim_tree **ret)
@@ -668,7 +693,7 @@ int apsim_node_path(const struct apsim_node *node, char *buf, size_t len)
 
 	APSIM_CHECK_ARG(node && buf);
 	for (n = node; n->parent; n = n->parent)
-		total += 1 + strlen(n->name);
+		total += 1 + n->name_len;
 	if (total == 0)
 		total = 1;
 	if (total + 1 > len)
@@ -677,7 +702,7 @@ int apsim_node_path(const struct apsim_node *node, char *buf, size_t len)
 	buf[total] = '\0';
 	pos = total;
 	for (n = node; n->parent; n = n->parent) {
-		size_t l = strlen(n->name);
+		size_t l = n->name_len;
 
 		pos -= l;
 		memcpy(buf + pos, n->name, l);
@@ -711,8 +736,9 @@ static unsigned group_base(const struct apsim_node *dir, unsigned n)
 int apsim_tree_add_group(struct apsim_tree *t, struct apsim_node *dir,
 			 const struct apsim_attr *attrs, void *obj)
 {
-	const struct table_memo *m;
+	struct table_memo *m;
 	struct group *g, **pp;
+	uint32_t keys = 0;
 	unsigned n, i, j;
 
 	APSIM_CHECK_ARG(t && dir && attrs);
@@ -725,6 +751,7 @@ int apsim_tree_add_group(struct apsim_tree *t, struct apsim_node *dir,
 	if (m) {
 		/* names known valid and distinct: only the clashes with this directory remain */
 		n = m->n;
+		keys = m->keys;
 		if (dir->u.dir.first || dir->u.dir.groups) {
 			for (j = 0; j < n; j++) {
 				const char *name = attrs[j].name;
@@ -741,6 +768,7 @@ int apsim_tree_add_group(struct apsim_tree *t, struct apsim_node *dir,
 
 			if (check_name(attrs[n].name, &len) < 0)
 				return -EINVAL;
+			keys |= name_key(attrs[n].name, len);
 			if ((dir->u.dir.first && child_find(dir, attrs[n].name, len)) ||
 			    (dir->u.dir.groups && find_attr(dir, attrs[n].name, len, NULL, NULL)))
 				return -EEXIST;
@@ -759,9 +787,10 @@ int apsim_tree_add_group(struct apsim_tree *t, struct apsim_node *dir,
 	memset(g, 0, sizeof(*g));
 	g->attrs = attrs;
 	g->obj = obj;
-	g->n = n;
-	g->base = i;
-	memo_get(t, attrs, n);
+	g->n = (uint16_t) n;
+	g->base = (uint16_t) i;
+	g->keys = keys;
+	memo_get(t, m, attrs, n, keys);
 	for (pp = &dir->u.dir.groups; *pp; pp = &(*pp)->next)
 		;
 	*pp = g;
@@ -1038,7 +1067,7 @@ static int relative_path(const struct apsim_node *from, const struct apsim_node 
 	}
 	/* b is the common ancestor; tail = length of "x/y/z" from it down to "to" */
 	for (n = to; n != b; n = n->parent)
-		tail += strlen(n->name) + 1;
+		tail += n->name_len + 1u;
 	if (tail)
 		tail--;
 	if (ups == 0 && tail == 0) {
@@ -1059,7 +1088,7 @@ static int relative_path(const struct apsim_node *from, const struct apsim_node 
 		size_t end = pos;
 
 		for (n = to; n != b; n = n->parent) {
-			size_t l = strlen(n->name);
+			size_t l = n->name_len;
 
 			end -= l;
 			memcpy(buf + end, n->name, l);
