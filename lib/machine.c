@@ -441,20 +441,22 @@ static uint8_t queue_rc_consume(struct apsim_machine *m, unsigned qid)
 	return queue_rc(m, qid);
 }
 
+/* Written as a whole and straight into the caller's status: a copy of a status just built
+ * byte by byte would stall on store forwarding, once per instruction of a scan. */
 static void fill_status(const struct apsim_machine *m, unsigned qid, uint8_t rc,
 			struct apsim_qstatus *ret)
 {
-	memset(ret, 0, sizeof(*ret));
-	ret->queue_empty = true;
-	ret->irq_enabled = (m->qstate[qid] & QS_IRQ_ENABLED) != 0;
-	ret->response_code = rc;
+	*ret = (struct apsim_qstatus) {
+	    .queue_empty = true,
+	    .irq_enabled = (m->qstate[qid] & QS_IRQ_ENABLED) != 0,
+	    .response_code = rc,
+	};
 }
 
 void apsim_machine_tapq(struct apsim_machine *m, unsigned qid, bool tbit,
 			struct apsim_qstatus *ret_status, uint64_t *ret_hwinfo)
 {
 	const struct machine_card *card;
-	struct apsim_qstatus st;
 	uint64_t hw = 0;
 	uint32_t fac;
 	uint8_t rc;
@@ -463,7 +465,7 @@ void apsim_machine_tapq(struct apsim_machine *m, unsigned qid, bool tbit,
 		return;
 	qid &= 0xffff;
 	rc = queue_rc_consume(m, qid);
-	fill_status(m, qid, rc, &st);
+	fill_status(m, qid, rc, ret_status);
 	card = &m->cards[APSIM_QID_CARD(qid)];
 	/* spec 1.5 / 3.4: these RCs carry the facility information (BUSY too) */
 	if (tbit && card->installed &&
@@ -475,7 +477,6 @@ void apsim_machine_tapq(struct apsim_machine *m, unsigned qid, bool tbit,
 		hw = APSIM_HWINFO_MAKE(fac, card->spec.raw_type, m->nd, card->spec.ml,
 				       card->spec.depth);
 	}
-	*ret_status = st;
 	if (ret_hwinfo)
 		*ret_hwinfo = hw;
 }
@@ -484,15 +485,13 @@ void apsim_machine_tapq(struct apsim_machine *m, unsigned qid, bool tbit,
 static void queue_reset(struct apsim_machine *m, unsigned qid, bool zeroize,
 			struct apsim_qstatus *ret_status)
 {
-	struct apsim_qstatus st;
 	uint8_t rc;
 
 	qid &= 0xffff;
 	rc = queue_rc_consume(m, qid);
 	if (zeroize && (rc == APSIM_RC_NORMAL || rc == APSIM_RC_RESET_IN_PROGRESS))
 		m->qstate[qid] &= (uint8_t) ~QS_IRQ_ENABLED;
-	fill_status(m, qid, rc, &st);
-	*ret_status = st;
+	fill_status(m, qid, rc, ret_status);
 }
 
 void apsim_machine_rapq(struct apsim_machine *m, unsigned qid, struct apsim_qstatus *ret_status)
@@ -512,7 +511,6 @@ void apsim_machine_zapq(struct apsim_machine *m, unsigned qid, struct apsim_qsta
 void apsim_machine_aqic(struct apsim_machine *m, unsigned qid, bool enable,
 			struct apsim_qstatus *ret_status)
 {
-	struct apsim_qstatus st;
 	uint8_t rc;
 
 	if (!m || !ret_status)
@@ -525,8 +523,7 @@ void apsim_machine_aqic(struct apsim_machine *m, unsigned qid, bool enable,
 		else
 			m->qstate[qid] &= (uint8_t) ~QS_IRQ_ENABLED;
 	}
-	fill_status(m, qid, rc, &st);
-	*ret_status = st;
+	fill_status(m, qid, rc, ret_status);
 }
 
 int apsim_machine_queue_inject_rc(struct apsim_machine *m, unsigned qid, uint8_t rc, unsigned count)
