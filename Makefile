@@ -43,10 +43,12 @@ tsan: | deps
 	ninja -C $(TSAN_BUILD)
 	TSAN_OPTIONS=halt_on_error=1 meson test -C $(TSAN_BUILD) --suite t --print-errorlogs
 
+# PREFIX (default /usr/local) and DESTDIR (staged installs) as usual.
+PREFIX ?= /usr/local
 install: | deps
-	[ -f build-release/build.ninja ] || meson setup build-release --buildtype=release -Dtests=false
+	[ -f build-release/build.ninja ] || meson setup build-release --buildtype=release -Dtests=false --prefix=$(PREFIX)
 	ninja -C build-release
-	meson install -C build-release
+	meson install -C build-release $(if $(DESTDIR),--destdir $(DESTDIR))
 
 clean:
 	rm -rf $(BUILD) $(BENCH_BUILD) $(FUZZ_BUILD) $(TSAN_BUILD) build-release
