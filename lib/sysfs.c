@@ -75,12 +75,13 @@ _Static_assert(ATTR_IDX_MAX <= UINT16_MAX, "group indexes fit 16 bits");
 
 struct apsim_node {
 	struct apsim_node *parent;
-	struct apsim_node *prev, *next; /* siblings, creation order */
-	struct apsim_node *links_in;	/* first symlink targeting this node */
+	/* siblings in creation order; the first child's prev is the last child */
+	struct apsim_node *prev, *next;
+	struct apsim_node *links_in; /* first symlink targeting this node */
 	uint64_t ino;
 	union {
 		struct {
-			struct apsim_node *first, *last;
+			struct apsim_node *first;
 			struct group *groups;
 			struct dir_table *table; /* NULL while the dir is small */
 		} dir;
@@ -463,12 +464,16 @@ static int new_node(struct apsim_tree *t, struct apsim_node *parent, const char 
 	}
 	t->n_nodes++;
 
-	n->prev = parent->u.dir.last;
-	if (parent->u.dir.last)
-		parent->u.dir.last->next = n;
-	else
+	if (parent->u.dir.first) {
+		struct apsim_node *last = parent->u.dir.first->prev;
+
+		last->next = n;
+		n->prev = last;
+		parent->u.dir.first->prev = n;
+	} else {
 		parent->u.dir.first = n;
-	parent->u.dir.last = n;
+		n->prev = n;
+	}
 
 	*ret_node = n;
 	return 0;
@@ -568,14 +573,14 @@ static void remove_node(struct apsim_tree *t, struct apsim_node *node)
 	if (parent->u.dir.table)
 		table_unlink(parent->u.dir.table, node);
 	t->n_nodes--;
-	if (node->prev)
-		node->prev->next = node->next;
-	else
+	if (node == parent->u.dir.first)
 		parent->u.dir.first = node->next;
+	else
+		node->prev->next = node->next;
 	if (node->next)
 		node->next->prev = node->prev;
-	else
-		parent->u.dir.last = node->prev;
+	else if (parent->u.dir.first)
+		parent->u.dir.first->prev = node->prev; /* node was the last */
 	pool_free(&t->pool, node, NODE_SIZE(node->name_len));
 }
 
