@@ -61,11 +61,11 @@ struct apsim_queue {
 	unsigned qid;
 	bool config;
 	bool chkstop;
+	bool interrupt;                  /* interrupts enabled */
 	unsigned se_bstate;
 	enum apsim_dev_state dev_state;
 	enum apsim_sm_state sm_state;
 	unsigned last_err_rc;
-	bool interrupt;                  /* interrupts enabled */
 	uint64_t total_request_count;
 	int requestq_count;
 	int pendingq_count;
