@@ -7,9 +7,12 @@
  * numbers never repeat (they start at 1 and increase by one per event, like the kernel's
  * uevent_seqnum). apsim_uevent_log_set_cap() changes the cap.
  *
- * Storage: an event is one packed record (its env strings back to back) in a chunked arena
- * that is freed oldest first, so an emission costs no allocation of its own; the public
- * struct apsim_uevent of an event is built when it is first asked for.
+ * Storage: an event is one packed record in a chunked arena that is freed oldest first, so an
+ * emission costs no allocation of its own. A record holds its DEVPATH= and its other env
+ * strings back to back, each short string that many events share stored once per log
+ * (interned) and referred to by a byte; ACTION= and SEQNUM= are rebuilt from the action and
+ * the seqnum. The public struct apsim_uevent of an event is built when it is first asked for;
+ * a listener gets one on the stack, valid during the call.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -319,7 +322,7 @@ void apsim_uevent_log_remove_listener(struct apsim_uevent_log *log, int id)
 /* Drops the oldest events up to (not including) index drop, and the chunks they used. */
 static void drop_oldest(struct apsim_uevent_log *log, size_t drop)
 {
-	const char *keep;
+	uintptr_t keep;
 	size_t i;
 
 	for (i = 0; i < drop; i++)
@@ -328,11 +331,11 @@ static void drop_oldest(struct apsim_uevent_log *log, size_t drop)
 	log->n -= drop;
 	/* records are appended in order: every chunk before the one holding the oldest kept
 	 * record holds dropped records only */
-	keep = log->n ? (const char *) log->entries[0].rec : NULL;
+	keep = log->n ? (uintptr_t) log->entries[0].rec : 0;
 	while (log->first_chunk) {
 		struct chunk *c = log->first_chunk;
 
-		if (keep && keep >= c->data && keep < c->data + c->size)
+		if (keep && keep >= (uintptr_t) c->data && keep < (uintptr_t) c->data + c->size)
 			break;
 		if (!keep && c == log->last_chunk) {
 			c->used = 0; /* nothing kept: reuse the last chunk */
