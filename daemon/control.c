@@ -468,8 +468,8 @@ static void handle(struct apsimd_control *c, int fd)
 	json_error_t jerr;
 	json_t *req = NULL, *args, *op, *js;
 	char **argv = NULL;
-	char *line;
-	size_t len, argc;
+	char *line = NULL;
+	size_t len = 0, argc;
 	bool json = false;
 	int r;
 

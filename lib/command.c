@@ -498,7 +498,7 @@ static int cmd_machine_show(struct ctx *c, int argc, char **argv)
 static int cmd_machine_card_add(struct ctx *c, int argc, char **argv)
 {
 	struct apsim_card_spec spec;
-	unsigned apid;
+	unsigned apid = 0;
 	int r;
 
 	r = parse_apid(c, argv[0], &apid);
@@ -574,7 +574,7 @@ static int no_card(struct ctx *c, int r, unsigned apid)
 
 static int cmd_machine_card_remove(struct ctx *c, int argc, char **argv)
 {
-	unsigned apid;
+	unsigned apid = 0;
 	int r;
 
 	(void) argc;
@@ -587,8 +587,8 @@ static int cmd_machine_card_remove(struct ctx *c, int argc, char **argv)
 
 static int cmd_machine_card_checkstop(struct ctx *c, int argc, char **argv)
 {
-	unsigned apid;
-	bool on;
+	unsigned apid = 0;
+	bool on = false;
 	int r;
 
 	(void) argc;
@@ -605,8 +605,8 @@ static int cmd_machine_card_checkstop(struct ctx *c, int argc, char **argv)
 /* The SE-side configure: the same as writing the card's config attribute (spec 2.3). */
 static int cmd_machine_card_config(struct ctx *c, int argc, char **argv)
 {
-	unsigned apid;
-	bool on;
+	unsigned apid = 0;
+	bool on = false;
 	int r;
 
 	(void) argc;
@@ -670,7 +670,7 @@ static int cmd_machine_lpar_remove(struct ctx *c, int argc, char **argv)
 
 static int cmd_machine_notify(struct ctx *c, int argc, char **argv)
 {
-	bool on;
+	bool on = false;
 	int r;
 
 	(void) argc;
@@ -699,7 +699,7 @@ static int cmd_machine_limits(struct ctx *c, int argc, char **argv)
 
 static int cmd_machine_qci(struct ctx *c, int argc, char **argv)
 {
-	bool on;
+	bool on = false;
 	int r;
 
 	(void) argc;
@@ -756,7 +756,7 @@ static int cmd_machine_flags(struct ctx *c, int argc, char **argv)
 static int cmd_machine_queue_inject(struct ctx *c, int argc, char **argv)
 {
 	unsigned long rc, count = 1;
-	unsigned qid;
+	unsigned qid = 0;
 	int r;
 
 	r = parse_apqn(c, argv[0], &qid);
@@ -1619,7 +1619,7 @@ static void print_recent_calls(FILE *f, const void *a, const void *b)
 static int cmd_expect_call(struct ctx *c, int argc, char **argv)
 {
 	struct apsim_sim *sim = c->sim;
-	bool complete, match;
+	bool complete = false, match;
 	struct kv *kvs;
 	char *what, *got;
 	int r;
@@ -1673,7 +1673,7 @@ static int cmd_expect_call(struct ctx *c, int argc, char **argv)
 static int cmd_expect_calls(struct ctx *c, int argc, char **argv)
 {
 	unsigned long want, got = 0;
-	bool complete;
+	bool complete = false;
 	int r;
 
 	(void) argc;

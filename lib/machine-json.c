@@ -200,7 +200,7 @@ static int load_card(struct loader *l, struct apsim_machine *m, size_t idx, json
 {
 	struct apsim_card_spec spec;
 	char path[48], kp[64], d[64];
-	bool on;
+	bool on = false;
 	unsigned apid, v;
 	json_t *e;
 	int r;
@@ -348,7 +348,7 @@ int apsim__machine_json_load(json_t *root, const char *source, struct apsim_mach
 	struct apsim_machine *m;
 	unsigned maxa, maxd;
 	char d[64];
-	bool on;
+	bool on = false;
 	json_t *e;
 	int r;
 
@@ -388,7 +388,7 @@ int apsim__machine_json_load(json_t *root, const char *source, struct apsim_mach
 		apsim_machine_set_qci_available(m, on);
 	}
 	if ((e = json_object_get(root, "flags"))) {
-		uint32_t flags;
+		uint32_t flags = 0;
 
 		r = load_flags(&l, e, &flags);
 		if (r < 0)

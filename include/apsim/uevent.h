@@ -53,7 +53,9 @@ APSIM_EXPORT size_t apsim_uevent_log_count(const struct apsim_uevent_log *log);
 APSIM_EXPORT const struct apsim_uevent *apsim_uevent_log_get(const struct apsim_uevent_log *log,
 							     size_t idx);
 /* One listener at a time per id; returns an id >= 0 for removal. Listeners run synchronously
- * on emission, under the simulator lock. */
+ * on emission, under the simulator lock. The event passed to a listener is only valid during
+ * the call: copy what you keep. apsim_uevent_log_get's pointer stays valid until that event
+ * is dropped from the log. */
 APSIM_EXPORT int apsim_uevent_log_add_listener(struct apsim_uevent_log *log,
 					       apsim_uevent_listener_fn fn, void *ctx);
 APSIM_EXPORT void apsim_uevent_log_remove_listener(struct apsim_uevent_log *log, int id);
