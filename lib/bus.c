@@ -1208,14 +1208,25 @@ static void queue_info(struct apsim_bus *bus, unsigned qid, struct qinfo *qi)
 	qi->rc = 1;
 }
 
-/* ap_get_compatible_type() (spec 1.6). Types above CEX8 would need PQAP(QACT), which the
- * ops table does not offer: they map to 0 (unsupported). */
-static int compatible_type(unsigned rawtype)
+/* ap_get_compatible_type() (spec 1.6): CEX4..CEX8 are themselves; a newer adapter is asked
+ * with PQAP(QACT), when QCI says QACT is there, whether it can act as a CEX8 in its mode. */
+static int compatible_type(struct apsim_bus *bus, unsigned qid, unsigned rawtype, uint32_t fac)
 {
+	struct apsim_qstatus st;
+	unsigned cat = 0;
+
 	if (rawtype < APSIM_AP_TYPE_CEX4)
 		return 0;
 	if (rawtype <= APSIM_AP_TYPE_CEX8)
 		return (int) rawtype;
+	if (!(bus->qci.flags & APSIM_QCI_QACT) || !bus->ops->qact)
+		return 0;
+	/* mode = the D, A, X bits of fac ((func >> 26) & 7 in the kernel) */
+	bus->ops->qact(bus->ops_ctx, qid, fac & (APSIM_FAC_CCA | APSIM_FAC_ACCEL | APSIM_FAC_EP11),
+		       APSIM_AP_TYPE_CEX8, &st, &cat);
+	if (st.response_code == APSIM_RC_NORMAL && cat >= APSIM_AP_TYPE_CEX4 &&
+	    cat <= APSIM_AP_TYPE_CEX8)
+		return (int) cat;
 	return 0;
 }
 
@@ -1343,7 +1354,8 @@ static void scan_adapter(struct apsim_bus *bus, unsigned ap)
 		}
 	}
 	if (!ac) {
-		int comp = compatible_type(APSIM_HWINFO_AT(hw));
+		int comp = compatible_type(bus, APSIM_QID(ap, (unsigned) dom), APSIM_HWINFO_AT(hw),
+					   APSIM_HWINFO_FAC(hw));
 
 		if (!comp)
 			return;

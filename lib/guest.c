@@ -100,6 +100,19 @@ static void guest_aqic(void *ctx, unsigned qid, bool enable, struct apsim_qstatu
 	apsim_machine_aqic(g->machine, qid, enable, ret_status);
 }
 
+static void guest_qact(void *ctx, unsigned qid, uint32_t fac, unsigned target_type,
+		       struct apsim_qstatus *ret_status, unsigned *ret_cat)
+{
+	struct apsim_guest *g = ctx;
+
+	*ret_cat = 0;
+	if (!in_apcb(g, qid)) {
+		not_avail(ret_status);
+		return;
+	}
+	apsim_machine_qact(g->machine, qid, fac, target_type, ret_status, ret_cat);
+}
+
 /* A guest has no SCLP access to the host's adapters. */
 static int guest_sclp_config(void *ctx, unsigned apid, bool on)
 {
@@ -113,6 +126,7 @@ static const struct apsim_ap_ops guest_ops = {
 	.zapq = guest_zapq,
 	.aqic = guest_aqic,
 	.sclp_config = guest_sclp_config,
+	.qact = guest_qact,
 };
 
 int apsim__guest_new(const char *name, struct apsim_machine *machine, struct apsim_clock *clock,

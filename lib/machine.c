@@ -526,6 +526,28 @@ void apsim_machine_aqic(struct apsim_machine *m, unsigned qid, bool enable,
 	fill_status(m, qid, rc, ret_status);
 }
 
+void apsim_machine_qact(struct apsim_machine *m, unsigned qid, uint32_t fac,
+			unsigned target_type, struct apsim_qstatus *ret_status, unsigned *ret_cat)
+{
+	const struct apsim_card_spec *spec;
+	uint8_t rc;
+
+	if (!m || !ret_status || !ret_cat)
+		return;
+	qid &= 0xffff;
+	rc = queue_rc(m, qid);
+	fill_status(m, qid, rc, ret_status);
+	*ret_cat = 0;
+	spec = apsim_machine_card_get(m, APSIM_QID_CARD(qid));
+	if (rc != APSIM_RC_NORMAL || !spec)
+		return;
+	/* the requested mode must be the adapter's own (D, A, X bits of fac) */
+	if ((fac & (APSIM_FAC_CCA | APSIM_FAC_ACCEL | APSIM_FAC_EP11)) !=
+	    (spec->functions & (APSIM_FAC_CCA | APSIM_FAC_ACCEL | APSIM_FAC_EP11)))
+		return;
+	*ret_cat = spec->raw_type < target_type ? spec->raw_type : target_type;
+}
+
 int apsim_machine_queue_inject_rc(struct apsim_machine *m, unsigned qid, uint8_t rc, unsigned count)
 {
 	APSIM_CHECK_ARG(m && qid < NR_QUEUES && count <= UINT16_MAX);
@@ -562,6 +584,12 @@ static void ops_aqic(void *ctx, unsigned qid, bool enable, struct apsim_qstatus 
 	apsim_machine_aqic(ctx, qid, enable, ret_status);
 }
 
+static void ops_qact(void *ctx, unsigned qid, uint32_t fac, unsigned target_type,
+		     struct apsim_qstatus *ret_status, unsigned *ret_cat)
+{
+	apsim_machine_qact(ctx, qid, fac, target_type, ret_status, ret_cat);
+}
+
 static int ops_sclp_config(void *ctx, unsigned apid, bool on)
 {
 	return apsim_machine_card_config(ctx, apid, on);
@@ -574,6 +602,7 @@ static const struct apsim_ap_ops machine_ops = {
     .zapq = ops_zapq,
     .aqic = ops_aqic,
     .sclp_config = ops_sclp_config,
+    .qact = ops_qact,
 };
 
 const struct apsim_ap_ops *apsim_machine_ap_ops(void)

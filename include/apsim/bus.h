@@ -72,6 +72,9 @@ struct apsim_ap_ops {
 	void (*aqic)(void *ctx, unsigned qid, bool enable, struct apsim_qstatus *ret_status);
 	/* SCLP configure / deconfigure of an adapter (card 'config' store); -errno */
 	int (*sclp_config)(void *ctx, unsigned apid, bool on);
+	/* PQAP(QACT) (spec 1.6), optional: NULL means types above CEX8 are unsupported */
+	void (*qact)(void *ctx, unsigned qid, uint32_t fac, unsigned target_type,
+		     struct apsim_qstatus *ret_status, unsigned *ret_cat);
 };
 
 /* Ops over a real machine (host LPAR). */

@@ -187,6 +187,16 @@ APSIM_EXPORT void apsim_machine_aqic(struct apsim_machine *m, unsigned qid, bool
 				     struct apsim_qstatus *ret_status);
 
 /*
+ * QACT (PQAP fc 5, spec 1.6): asks which compatible type (<= target_type) the adapter can act
+ * as in the mode given by fac's D/A/X bits. *ret_cat is the answer when the RC is NORMAL: the
+ * raw type itself up to target_type, target_type for newer adapters, 0 for another mode.
+ * RC as TAPQ otherwise.
+ */
+APSIM_EXPORT void apsim_machine_qact(struct apsim_machine *m, unsigned qid, uint32_t fac,
+				     unsigned target_type, struct apsim_qstatus *ret_status,
+				     unsigned *ret_cat);
+
+/*
  * Optional test knob: the next 'count' TAPQ, RAPQ or ZAPQ instructions on qid answer rc
  * instead of the natural response code (count 0 clears a pending injection; count is at
  * most 65535). Models a reset in progress (RC 02), a busy queue (RC 05) or failures. With

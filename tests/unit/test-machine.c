@@ -529,6 +529,47 @@ static void test_full_scan_is_fast(void **state)
 	apsim_machine_free(m);
 }
 
+/* spec 1.6: QACT maps a newer adapter onto CEX8 in its own mode only; RC as TAPQ otherwise */
+static void test_qact(void **state)
+{
+	struct apsim_machine *m;
+	struct apsim_card_spec spec;
+	struct apsim_qstatus st;
+	struct apsim_mask ids;
+	unsigned cat = 99;
+
+	(void) state;
+	assert_int_equal(apsim_machine_new_empty(&m), 0);
+	assert_int_equal(apsim_card_type_parse("CEX8C", &spec), 0);
+	spec.raw_type = 15;
+	assert_int_equal(apsim_machine_card_add(m, 4, &spec), 0);
+	assert_int_equal(apsim_card_type_parse("CEX7A", &spec), 0);
+	assert_int_equal(apsim_machine_card_add(m, 5, &spec), 0);
+	apsim_mask_zero(&ids);
+	apsim_mask_set(&ids, 4);
+	apsim_mask_set(&ids, 5);
+	assert_int_equal(apsim_machine_lpar_change(m, APSIM_LPAR_ADAPTER, true, &ids), 0);
+	apsim_mask_zero(&ids);
+	apsim_mask_set(&ids, 1);
+	assert_int_equal(apsim_machine_lpar_change(m, APSIM_LPAR_DOMAIN, true, &ids), 0);
+
+	apsim_machine_qact(m, APSIM_QID(4, 1), APSIM_FAC_CCA, APSIM_AP_TYPE_CEX8, &st, &cat);
+	assert_int_equal(st.response_code, APSIM_RC_NORMAL);
+	assert_int_equal(cat, APSIM_AP_TYPE_CEX8);
+	/* another mode than the adapter's: no compatible type */
+	apsim_machine_qact(m, APSIM_QID(4, 1), APSIM_FAC_ACCEL, APSIM_AP_TYPE_CEX8, &st, &cat);
+	assert_int_equal(st.response_code, APSIM_RC_NORMAL);
+	assert_int_equal(cat, 0);
+	/* an older adapter answers its own type */
+	apsim_machine_qact(m, APSIM_QID(5, 1), APSIM_FAC_ACCEL, APSIM_AP_TYPE_CEX8, &st, &cat);
+	assert_int_equal(cat, APSIM_AP_TYPE_CEX7);
+	/* a queue outside the configuration: RC 01, no type */
+	apsim_machine_qact(m, APSIM_QID(5, 2), APSIM_FAC_ACCEL, APSIM_AP_TYPE_CEX8, &st, &cat);
+	assert_int_equal(st.response_code, APSIM_RC_Q_NOT_AVAIL);
+	assert_int_equal(cat, 0);
+	apsim_machine_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -544,6 +585,7 @@ int main(void)
 	    cmocka_unit_test(test_lpar_change_notifies_once_per_real_change),
 	    cmocka_unit_test(test_aqic_and_zapq),
 	    cmocka_unit_test(test_inject_rc),
+	    cmocka_unit_test(test_qact),
 	    cmocka_unit_test(test_ap_ops_call_the_machine),
 	    cmocka_unit_test(test_full_scan_is_fast),
 	};
