@@ -33,6 +33,7 @@
 
 #include "client.h"
 #include "exec.h"
+#include "fs-util-internal.h"
 
 #define WHO "apsim exec"
 
@@ -41,27 +42,6 @@ static void exec_usage(void)
 	fputs(
 	    "Usage: apsim [--socket PATH] exec [--guest NAME] [--host-net] [--] COMMAND [ARG...]\n",
 	    stderr);
-}
-
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-	size_t len = strlen(path);
-
-	if (len == 0 || len >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 static int mdevctl_subdirs(const char *base)
@@ -73,7 +53,7 @@ static int mdevctl_subdirs(const char *base)
 	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
 		if ((size_t) snprintf(p, sizeof(p), "%s/%s", base, sub[i]) >= sizeof(p))
 			return -ENAMETOOLONG;
-		r = mkdir_p(p, 0755);
+		r = apsim__mkdir_p(p, 0755, false);
 		if (r < 0)
 			return r;
 	}
@@ -168,7 +148,7 @@ static int setup_namespace(const char *tree, const char *mdevctl, const char *ne
 	if (mount(tree, "/sys", NULL, MS_BIND, NULL) < 0)
 		return fail("cannot bind the tree over /sys from", tree, errno);
 
-	r = mkdir_p("/etc/mdevctl.d", 0755);
+	r = apsim__mkdir_p("/etc/mdevctl.d", 0755, false);
 	if (r < 0)
 		return fail("cannot create", "/etc/mdevctl.d", -r);
 	if (mdevctl) {
@@ -187,7 +167,7 @@ static int setup_namespace(const char *tree, const char *mdevctl, const char *ne
 				    -r);
 	}
 
-	r = mkdir_p("/run/lock", 0755);
+	r = apsim__mkdir_p("/run/lock", 0755, false);
 	if (r < 0)
 		return fail("cannot create", "/run/lock", -r);
 	if (mount("apsim-lock", "/run/lock", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,

@@ -30,6 +30,7 @@
 
 #include "apsim/apsim.h"
 #include "apsimd.h"
+#include "fs-util-internal.h"
 
 extern char **environ;
 
@@ -769,27 +770,6 @@ static bool guest_name_ok(const char *name)
 	return true;
 }
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-	size_t len = strlen(path);
-
-	if (len == 0 || len >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int apsimd_guest_mount(struct apsimd *d, const char *guest, char **ret_path)
 {
 	struct apsimd_mount *m;
@@ -826,7 +806,7 @@ int apsimd_guest_mount(struct apsimd *d, const char *guest, char **ret_path)
 		r = -ENAMETOOLONG;
 		goto out_unlock;
 	}
-	r = mkdir_p(path, 0755);
+	r = apsim__mkdir_p(path, 0755, false);
 	if (r < 0)
 		goto out_unlock;
 	r = apsimd_mount_start(d, guest, path, &m);

@@ -28,6 +28,7 @@
 
 #include "apsim/apsim.h"
 #include "apsimd.h"
+#include "fs-util-internal.h"
 
 #ifndef APSIMD_VERSION
 #define APSIMD_VERSION "unknown"
@@ -275,25 +276,6 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-static int mkdir_parents(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-	size_t len = strlen(path);
-
-	if (len >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return 0;
-}
-
 static char *absolute(const char *path)
 {
 	char cwd[PATH_MAX];
@@ -336,7 +318,7 @@ static int setup_paths(struct apsimd *d, const struct options *o)
 	(void) r;
 	if (!d->socket_path)
 		return -ENOMEM;
-	r = mkdir_parents(d->socket_path, 0700);
+	r = apsim__mkdir_p(d->socket_path, 0700, true);
 	if (r < 0) {
 		fprintf(stderr, "apsimd: cannot create the directory of '%s': %s\n", d->socket_path,
 			strerror(-r));

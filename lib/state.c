@@ -22,6 +22,7 @@
 #include "sim-internal.h"
 #include "state-internal.h"
 #include "vfio_ap-internal.h"
+#include "fs-util-internal.h"
 
 #define MAX_STATE_SIZE (16u << 20)
 #define MAX_MDEVS      4096
@@ -169,22 +170,6 @@ out_free:
 	return r;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t) n;
-	}
-	return 0;
-}
-
 int apsim__state_write_file(const char *path, const char *text)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX];
@@ -214,7 +199,7 @@ int apsim__state_write_file(const char *path, const char *text)
 		r = -errno;
 		goto out_unlink;
 	}
-	r = write_all(fd, text, strlen(text));
+	r = apsim__write_all(fd, text, strlen(text));
 	if (r < 0)
 		goto out_unlink;
 	if (fsync(fd) < 0) {

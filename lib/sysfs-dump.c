@@ -16,6 +16,7 @@
 
 #include "apsim/sysfs.h"
 #include "macro-internal.h"
+#include "fs-util-internal.h"
 
 #define DUMP_PATH_MAX 4096
 
@@ -28,22 +29,6 @@ struct dump_ctx {
 };
 
 static int dump_dir(struct apsim_tree *t, int dfd, char *path, size_t path_len);
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t) n;
-	}
-	return 0;
-}
 
 static int dump_attr(struct dump_ctx *c, const char *name)
 {
@@ -62,7 +47,7 @@ static int dump_attr(struct dump_ctx *c, const char *name)
 	fd = openat(c->dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	r = write_all(fd, page, (size_t) n);
+	r = apsim__write_all(fd, page, (size_t) n);
 	if (r < 0)
 		goto out_close;
 	if (fchmod(fd, info.mode & 07777) < 0)
