@@ -424,10 +424,12 @@ static uint8_t queue_rc(const struct apsim_machine *m, unsigned qid)
 	if (!apsim_mask_test(&m->apm, apid) || !apsim_mask_test(&m->aqm, apqi) ||
 	    !card->installed || apid > m->na || apqi > m->nd)
 		return APSIM_RC_Q_NOT_AVAIL;
-	if (card->checkstopped)
-		return APSIM_RC_CHECKSTOPPED;
+	/* a deconfigured adapter is out of the usable configuration: RC 03 even while it is
+	 * checkstopped (otherwise a checkstopped card could never be deconfigured, spec 8 item 4) */
 	if (!card->configured)
 		return APSIM_RC_DECONFIGURED;
+	if (card->checkstopped)
+		return APSIM_RC_CHECKSTOPPED;
 	return APSIM_RC_NORMAL;
 }
 

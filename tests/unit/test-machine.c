@@ -269,10 +269,14 @@ static void test_tapq_checkstop_and_deconfig(void **state)
 	assert_true(hw == APSIM_HWINFO_MAKE(0x6A800000u, 14, 84, 0, 7));
 	assert_int_equal(apsim_machine_card_checkstop(m, 5, true), 0);
 	assert_true(apsim_machine_card_is_checkstopped(m, 5));
+	/* deconfigured wins over checkstopped (a checkstopped card can be deconfigured) */
+	hw = tapq_hw(m, APSIM_QID(5, 11), &rc);
+	assert_int_equal(rc, APSIM_RC_DECONFIGURED);
+	assert_int_equal(APSIM_HWINFO_AT(hw), 14);
+	assert_int_equal(apsim_machine_card_config(m, 5, true), 0);
 	hw = tapq_hw(m, APSIM_QID(5, 11), &rc);
 	assert_int_equal(rc, APSIM_RC_CHECKSTOPPED);
 	assert_int_equal(APSIM_HWINFO_AT(hw), 14);
-	assert_int_equal(apsim_machine_card_config(m, 5, true), 0);
 	assert_int_equal(apsim_machine_card_checkstop(m, 5, false), 0);
 	tapq_hw(m, APSIM_QID(5, 11), &rc);
 	assert_int_equal(rc, APSIM_RC_NORMAL);
@@ -423,6 +427,9 @@ static void test_aqic_and_zapq(void **state)
 	assert_int_equal(st.response_code, APSIM_RC_DECONFIGURED);
 	assert_false(st.irq_enabled);
 	apsim_machine_card_checkstop(m, 3, true);
+	apsim_machine_zapq(m, qid, &st);
+	assert_int_equal(st.response_code, APSIM_RC_DECONFIGURED);
+	apsim_machine_card_config(m, 3, true);
 	apsim_machine_zapq(m, qid, &st);
 	assert_int_equal(st.response_code, APSIM_RC_CHECKSTOPPED);
 	/* removing the domain from the LPAR drops the registration */
