@@ -1063,7 +1063,8 @@ static void escaped_pair(FILE *f, const void *a, const void *b)
 	apsim__print_escaped(f, a, *(const size_t *) b);
 }
 
-static int cmd_expect_read(struct ctx *c, int argc, char **argv)
+/* expect read PATH TEXT on one tree (the host's or a guest's); argv[0] is PATH. */
+static int expect_read_in(struct ctx *c, struct apsim_tree *tree, int argc, char **argv)
 {
 	char buf[APSIM_SYSFS_PAGE + 1];
 	char *want, *raw, *want_s, *got_s;
@@ -1084,7 +1085,7 @@ static int cmd_expect_read(struct ctx *c, int argc, char **argv)
 	if (r < 0)
 		return fail_errno(c, r);
 	want_s = capture_text(escaped_pair, want, &want_len);
-	n = apsim_tree_read(c->sim->tree, tree_path(argv[0]), buf, APSIM_SYSFS_PAGE);
+	n = apsim_tree_read(tree, tree_path(argv[0]), buf, APSIM_SYSFS_PAGE);
 	if (n < 0) {
 		char d[128];
 
@@ -1103,6 +1104,23 @@ static int cmd_expect_read(struct ctx *c, int argc, char **argv)
 	free(want_s);
 	free(want);
 	return r;
+}
+
+static int cmd_expect_read(struct ctx *c, int argc, char **argv)
+{
+	return expect_read_in(c, c->sim->tree, argc, argv);
+}
+
+static struct apsim_guest *find_guest(struct ctx *c, const char *name);
+
+/* expect guest-read NAME PATH TEXT: the same in the guest's own tree */
+static int cmd_expect_guest_read(struct ctx *c, int argc, char **argv)
+{
+	struct apsim_guest *g = find_guest(c, argv[0]);
+
+	if (!g)
+		return -ENOENT;
+	return expect_read_in(c, g->tree, argc - 1, argv + 1);
 }
 
 static int cmd_expect_fail(struct ctx *c, int argc, char **argv)
@@ -1960,6 +1978,8 @@ static const struct command commands[] = {
 	{ "run", "FILE...", "run scenario files", 1, -1, CMD_CHANGES, cmd_run },
 	{ "expect read", "PATH TEXT", "the attribute's whole content is TEXT (C escapes)", 1, -1, 0,
 	  cmd_expect_read },
+	{ "expect guest-read", "NAME PATH TEXT", "the same in the guest's own tree", 2, -1, 0,
+	  cmd_expect_guest_read },
 	{ "expect fail", "ERRNO COMMAND...", "COMMAND fails with exactly ERRNO (e.g. EINVAL)", 2, -1,
 	  CMD_CHANGES, cmd_expect_fail },
 	{ "expect event", "ACTION DEVPATH [KEY=VALUE...]", "such a uevent came since the last match",

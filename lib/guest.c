@@ -113,6 +113,16 @@ static void guest_qact(void *ctx, unsigned qid, uint32_t fac, unsigned target_ty
 	apsim_machine_qact(g->machine, qid, fac, target_type, ret_status, ret_cat);
 }
 
+/* The query goes through one of the guest's APQNs: the adapter must be in its APCB. */
+static int guest_card_serial(void *ctx, unsigned apid, char *buf, size_t len)
+{
+	struct apsim_guest *g = ctx;
+
+	if (!apsim_mask_test(&g->apm, apid) || apsim_mask_empty(&g->aqm))
+		return -ENODEV;
+	return apsim_machine_ap_ops()->card_serial(g->machine, apid, buf, len);
+}
+
 /* A guest has no SCLP access to the host's adapters. */
 static int guest_sclp_config(void *ctx, unsigned apid, bool on)
 {
@@ -127,6 +137,7 @@ static const struct apsim_ap_ops guest_ops = {
 	.aqic = guest_aqic,
 	.sclp_config = guest_sclp_config,
 	.qact = guest_qact,
+	.card_serial = guest_card_serial,
 };
 
 int apsim__guest_new(const char *name, struct apsim_machine *machine, struct apsim_clock *clock,

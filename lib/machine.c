@@ -592,6 +592,20 @@ static void ops_qact(void *ctx, unsigned qid, uint32_t fac, unsigned target_type
 	apsim_machine_qact(ctx, qid, fac, target_type, ret_status, ret_cat);
 }
 
+/* A CPRB query answers only from an installed, configured, running adapter. */
+static int ops_card_serial(void *ctx, unsigned apid, char *buf, size_t len)
+{
+	const struct apsim_card_spec *spec = apsim_machine_card_get(ctx, apid);
+
+	if (!spec)
+		return -ENODEV;
+	if (!apsim_machine_card_is_configured(ctx, apid) ||
+	    apsim_machine_card_is_checkstopped(ctx, apid))
+		return -EIO;
+	snprintf(buf, len, "%s", spec->serial);
+	return 0;
+}
+
 static int ops_sclp_config(void *ctx, unsigned apid, bool on)
 {
 	return apsim_machine_card_config(ctx, apid, on);
@@ -605,6 +619,7 @@ static const struct apsim_ap_ops machine_ops = {
     .aqic = ops_aqic,
     .sclp_config = ops_sclp_config,
     .qact = ops_qact,
+    .card_serial = ops_card_serial,
 };
 
 const struct apsim_ap_ops *apsim_machine_ap_ops(void)

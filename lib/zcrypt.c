@@ -129,6 +129,58 @@ static const struct apsim_attr zcard_attrs[] = {
 	{ 0 },
 };
 
+/*
+ * zcrypt_cex4.c: CCA and EP11 cards get a serialnr attribute. The kernel asks the adapter
+ * with a query CPRB through the default domain (CCA) or any APQN (EP11); when the card is
+ * offline or does not answer, the zeroed info prints as an empty (CCA) or blank (EP11)
+ * serial.
+ */
+static int card_serial(struct apsim_card *ac, char *buf, size_t len)
+{
+	struct apsim_bus *bus = ac->dev.bus;
+	struct zcard *zc = ac->dev.drvdata;
+
+	buf[0] = '\0';
+	if (!zc || !zc->online || !ac->config || ac->chkstop || !bus->ops->card_serial)
+		return -EIO;
+	return bus->ops->card_serial(bus->ops_ctx, ac->id, buf, len);
+}
+
+static ssize_t cca_serialnr_show(void *obj, char *buf, size_t len)
+{
+	struct apsim_card *ac = to_apsim_card((struct apsim_device *) obj);
+	char serial[32];
+
+	if (ac->dev.bus->domain_index < 0 || card_serial(ac, serial, sizeof(serial)) < 0)
+		serial[0] = '\0';
+	return snprintf(buf, len, "%s\n", serial);
+}
+
+static ssize_t ep11_serialnr_show(void *obj, char *buf, size_t len)
+{
+	struct apsim_card *ac = to_apsim_card((struct apsim_device *) obj);
+	char serial[32];
+
+	if (card_serial(ac, serial, sizeof(serial)) < 0)
+		serial[0] = '\0';
+	return snprintf(buf, len, "%-16.16s\n", serial);
+}
+
+static const struct apsim_attr cca_card_attrs[] = {
+	{ .name = "serialnr", .mode = 0444, .show = cca_serialnr_show },
+	{ 0 },
+};
+
+static const struct apsim_attr ep11_card_attrs[] = {
+	{ .name = "serialnr", .mode = 0444, .show = ep11_serialnr_show },
+	{ 0 },
+};
+
+static const struct apsim_attr *card_mode_attrs(char mode)
+{
+	return mode == 'C' ? cca_card_attrs : mode == 'P' ? ep11_card_attrs : NULL;
+}
+
 /* ------------------------------------------------------------------------------------- */
 /* queue attributes (zcrypt_queue.c)                                                      */
 
@@ -189,11 +241,18 @@ static int card_probe(struct apsim_device *dev)
 	zc->online = true;      /* zcrypt_card_register(): online = 1 */
 	snprintf(zc->type, sizeof(zc->type), "CEX%d%c", dev->device_type - 6, mode);
 	dev->drvdata = zc;
+	if (card_mode_attrs(mode))
+		(void) apsim_tree_add_group(apsim__bus_tree(dev->bus), dev->node,
+					    card_mode_attrs(mode), dev);
 	return 0;
 }
 
 static void card_remove(struct apsim_device *dev)
 {
+	const struct apsim_attr *attrs = card_mode_attrs(apsim__bus_card_mode(to_apsim_card(dev)));
+
+	if (attrs)
+		apsim_tree_remove_group(apsim__bus_tree(dev->bus), dev->node, attrs);
 	zcard_put(dev->drvdata);
 }
 

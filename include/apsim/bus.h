@@ -75,6 +75,9 @@ struct apsim_ap_ops {
 	/* PQAP(QACT) (spec 1.6), optional: NULL means types above CEX8 are unsupported */
 	void (*qact)(void *ctx, unsigned qid, uint32_t fac, unsigned target_type,
 		     struct apsim_qstatus *ret_status, unsigned *ret_cat);
+	/* The serial number a CCA or EP11 query request (CPRB) to the adapter answers, NUL
+	 * terminated in buf; -errno when it does not answer. Optional. */
+	int (*card_serial)(void *ctx, unsigned apid, char *buf, size_t len);
 };
 
 /* Ops over a real machine (host LPAR). */
