@@ -2,6 +2,8 @@
 /*
  * state.c - the daemon's persisted state as JSON (state-internal.h): serialize under the sim
  * lock, write atomically (temp + fsync + rename + directory fsync), load into a new sim.
+ * Everything is read back through the tree's show callbacks and restored through its store
+ * callbacks (apsim_tree_write), so formats, checks, errno and uevents stay the kernel's.
  */
 #define _GNU_SOURCE
 
@@ -17,12 +19,14 @@
 #include <unistd.h>
 
 #include "apsim/apsim.h"
+#include "bus-internal.h"
+#include "fs-util-internal.h"
 #include "machine-json-internal.h"
 #include "macro-internal.h"
 #include "sim-internal.h"
 #include "state-internal.h"
 #include "vfio_ap-internal.h"
-#include "fs-util-internal.h"
+#include "zcdn-internal.h"
 
 #define MAX_STATE_SIZE (16u << 20)
 #define MAX_MDEVS      4096
@@ -91,10 +95,268 @@ static int list_mdevs(struct apsim_sim *sim, struct apsim_mdev_record **ret, siz
 	return 0;
 }
 
+/* An attribute that shows one decimal number ("%d\n", "%lu\n"), as a JSON integer. */
+static int read_int_attr(struct apsim_sim *sim, const char *path, json_t *obj, const char *key)
+{
+	char buf[APSIM_SYSFS_PAGE], *end;
+	long long v;
+	ssize_t n;
+
+	n = apsim_tree_read(sim->tree, path, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return (int) n;
+	buf[n] = '\0';
+	errno = 0;
+	v = strtoll(buf, &end, 10);
+	if (end == buf || errno != 0 || strcmp(end, "\n") != 0)
+		return -EIO;
+	return json_object_set_new(obj, key, json_integer(v)) < 0 ? -ENOMEM : 0;
+}
+
+/* The runtime bus attributes (spec 2.2), as the show callbacks give them. */
+static const struct {
+	const char *key, *path;
+} bus_ints[] = {
+    {"ap_domain", "bus/ap/ap_domain"},
+    {"config_time", "bus/ap/config_time"},
+    {"poll_thread", "bus/ap/poll_thread"},
+    {"poll_timeout", "bus/ap/poll_timeout"},
+};
+
+/*
+ * A zcrypt device's online attribute (spec 2.3, cards and queues bound to cex4card /
+ * cex4queue): *ret_online 0 or 1, or -1 if the device has none (not bound to zcrypt).
+ */
+static int read_online(struct apsim_sim *sim, const char *path, int *ret_online)
+{
+	char buf[APSIM_SYSFS_PAGE];
+	ssize_t n;
+
+	n = apsim_tree_read(sim->tree, path, buf, sizeof(buf) - 1);
+	if (n == -ENOENT) {
+		*ret_online = -1;
+		return 0;
+	}
+	if (n < 0)
+		return (int) n;
+	if (n != 2 || (buf[0] != '0' && buf[0] != '1') || buf[1] != '\n')
+		return -EIO;
+	*ret_online = buf[0] - '0';
+	return 0;
+}
+
+struct online_ctx {
+	struct apsim_sim *sim;
+	json_t *online;
+	bool card_offline[APSIM_MASK_BITS];
+};
+
+static int online_queue(struct apsim_device *dev, void *data)
+{
+	struct online_ctx *c = data;
+	struct apsim_queue *aq = container_of(dev, struct apsim_queue, dev);
+	char path[64];
+	int online, r;
+
+	/* the show is config && !chkstop && online: the flag itself is not visible otherwise;
+	 * a card's offline write took all its queues offline with it */
+	if (!aq->config || aq->chkstop || c->card_offline[APSIM_QID_CARD(aq->qid)])
+		return 0;
+	snprintf(path, sizeof(path), "devices/ap/card%02x/%s/online", APSIM_QID_CARD(aq->qid),
+		 dev->name);
+	r = read_online(c->sim, path, &online);
+	if (r < 0)
+		return r;
+	if (online != 0)
+		return 0;
+	return json_object_set_new(c->online, dev->name, json_integer(0)) < 0 ? -ENOMEM : 0;
+}
+
+/*
+ * "online": the zcrypt cards and queues that are offline (chzcrypt -d), cards first; new
+ * devices are online, so the others need no entry.
+ */
+static int online_json(struct apsim_sim *sim, json_t **ret)
+{
+	struct online_ctx *c;
+	int max = apsim_bus_get_max_adapter_id(sim->bus), r = 0;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->sim = sim;
+	c->online = json_object();
+	if (!c->online) {
+		r = -ENOMEM;
+		goto out_free;
+	}
+	for (int apid = 0; apid <= max && apid < APSIM_MASK_BITS; apid++) {
+		struct apsim_device *dev = apsim_bus_find_card(sim->bus, (unsigned) apid);
+		struct apsim_card *ac;
+		char path[64];
+		int online;
+
+		if (!dev)
+			continue;
+		ac = container_of(dev, struct apsim_card, dev);
+		if (!ac->config || ac->chkstop)
+			continue;
+		snprintf(path, sizeof(path), "devices/ap/%s/online", dev->name);
+		r = read_online(sim, path, &online);
+		if (r < 0)
+			goto out_free;
+		if (online != 0)
+			continue;
+		c->card_offline[apid] = true;
+		if (json_object_set_new(c->online, dev->name, json_integer(0)) < 0) {
+			r = -ENOMEM;
+			goto out_free;
+		}
+	}
+	r = apsim_bus_for_each_queue(sim->bus, online_queue, c);
+	if (r < 0)
+		goto out_free;
+	*ret = c->online;
+	c->online = NULL;
+out_free:
+	json_decref(c->online);
+	free(c);
+	return r;
+}
+
+struct zcdn_entry {
+	char name[APSIM_ZCDN_MAX_NAME];
+	unsigned minor;
+};
+
+struct zcdn_list {
+	struct zcdn_entry *e;
+	unsigned n;
+};
+
+static int collect_zcdn(const struct apsim_dirent *ent, void *data)
+{
+	struct zcdn_list *l = data;
+	size_t len = strlen(ent->name);
+
+	/* class/zcrypt: create, destroy and one link per node */
+	if (ent->type != APSIM_NODE_LINK)
+		return 0;
+	if (l->n >= APSIM_ZCDN_MAX_NODES || len >= APSIM_ZCDN_MAX_NAME)
+		return -EOVERFLOW;
+	memcpy(l->e[l->n].name, ent->name, len + 1);
+	l->n++;
+	return 0;
+}
+
+static int cmp_minor(const void *a, const void *b)
+{
+	const struct zcdn_entry *x = a, *y = b;
+
+	return (x->minor > y->minor) - (x->minor < y->minor);
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* A node name that is not UTF-8 (JSON strings must be) goes into "name_hex" instead. */
+static int zcdn_name_json(json_t *o, const char *name)
+{
+	size_t len = strlen(name);
+	char hex[2 * APSIM_ZCDN_MAX_NAME + 1];
+	json_t *v = json_stringn(name, len);
+
+	if (v)
+		return json_object_set_new(o, "name", v) < 0 ? -ENOMEM : 0;
+	for (size_t i = 0; i < len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", (unsigned char) name[i]);
+	hex[2 * len] = '\0';
+	return json_object_set_new(o, "name_hex", json_string(hex)) < 0 ? -ENOMEM : 0;
+}
+
+/*
+ * "zcrypt_nodes": the class/zcrypt nodes (spec 4.4) in minor order, each with its four
+ * masks, so that restoring them in this order gives them the same minors when the minors
+ * have no gaps.
+ */
+static int zcdn_json(struct apsim_sim *sim, json_t **ret)
+{
+	struct zcdn_list l = {0};
+	json_t *arr;
+	int r;
+
+	arr = json_array();
+	l.e = calloc(APSIM_ZCDN_MAX_NODES, sizeof(*l.e));
+	if (!arr || !l.e) {
+		r = -ENOMEM;
+		goto out_free;
+	}
+	r = apsim_tree_readdir(sim->tree, "class/zcrypt", collect_zcdn, &l);
+	if (r < 0)
+		goto out_free;
+	for (unsigned i = 0; i < l.n; i++) {
+		char path[64 + APSIM_ZCDN_MAX_NAME], buf[APSIM_SYSFS_PAGE];
+		unsigned major, minor;
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "class/zcrypt/%s/dev", l.e[i].name);
+		n = apsim_tree_read(sim->tree, path, buf, sizeof(buf) - 1);
+		if (n < 0) {
+			r = (int) n;
+			goto out_free;
+		}
+		buf[n] = '\0';
+		if (sscanf(buf, "%u:%u", &major, &minor) != 2) {
+			r = -EIO;
+			goto out_free;
+		}
+		l.e[i].minor = minor;
+	}
+	qsort(l.e, l.n, sizeof(*l.e), cmp_minor);
+	for (unsigned i = 0; i < l.n; i++) {
+		struct apsim_zcdn_perms p;
+		json_t *o;
+
+		r = apsim__zcdn_get_perms(sim->zcdn, l.e[i].name, &p);
+		if (r < 0)
+			goto out_free;
+		o = json_object();
+		if (!o || json_array_append_new(arr, o) < 0) {
+			r = -ENOMEM;
+			goto out_free;
+		}
+		r = zcdn_name_json(o, l.e[i].name);
+		if (r < 0)
+			goto out_free;
+		if (json_object_set_new(o, "ioctlmask", mask_json(&p.ioctlm)) < 0 ||
+		    json_object_set_new(o, "apmask", mask_json(&p.apm)) < 0 ||
+		    json_object_set_new(o, "aqmask", mask_json(&p.aqm)) < 0 ||
+		    json_object_set_new(o, "admask", mask_json(&p.adm)) < 0) {
+			r = -ENOMEM;
+			goto out_free;
+		}
+	}
+	*ret = arr;
+	arr = NULL;
+	r = 0;
+out_free:
+	free(l.e);
+	json_decref(arr);
+	return r;
+}
+
 int apsim__state_serialize(struct apsim_sim *sim, char **ret_text)
 {
 	struct apsim_mdev_record *recs = NULL;
-	json_t *root, *machine = NULL, *mdevs;
+	json_t *root, *machine = NULL, *mdevs, *v;
 	size_t n = 0;
 	char *text;
 	int r;
@@ -123,6 +385,27 @@ int apsim__state_serialize(struct apsim_sim *sim, char **ret_text)
 	r = read_mask_attr(sim, "bus/ap/aqmask", root, "aqmask");
 	if (r < 0)
 		goto out_free;
+	for (size_t i = 0; i < ARRAY_SIZE(bus_ints); i++) {
+		r = read_int_attr(sim, bus_ints[i].path, root, bus_ints[i].key);
+		if (r < 0)
+			goto out_free;
+	}
+	r = online_json(sim, &v);
+	if (r < 0)
+		goto out_free;
+	if (json_object_set_new(root, "online", v) < 0) {
+		r = -ENOMEM;
+		goto out_free;
+	}
+	if (sim->zcdn) {
+		r = zcdn_json(sim, &v);
+		if (r < 0)
+			goto out_free;
+		if (json_object_set_new(root, "zcrypt_nodes", v) < 0) {
+			r = -ENOMEM;
+			goto out_free;
+		}
+	}
 
 	r = list_mdevs(sim, &recs, &n);
 	if (r < 0)
@@ -269,6 +552,222 @@ static int restore_mask_attr(struct apsim_sim *sim, json_t *root, const char *ke
 	return 0;
 }
 
+/* A runtime bus attribute (spec 2.2), written as a user would; absent keys are skipped. */
+static int restore_int_attr(struct apsim_sim *sim, json_t *root, const char *key, const char *path,
+			    const char *source, char *msg, size_t msg_len)
+{
+	json_t *v = json_object_get(root, key);
+	char buf[32];
+	ssize_t n;
+
+	if (!v)
+		return 0; /* optional: state files from before it was saved */
+	if (!json_is_integer(v)) {
+		set_msg(msg, msg_len, "%s: %s: expected an integer", source, key);
+		return -EINVAL;
+	}
+	/* -1 = no default domain yet: no store can set that, the first scan's choice stays */
+	if (strcmp(key, "ap_domain") == 0 && json_integer_value(v) == -1)
+		return 0;
+	snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	n = apsim_tree_write(sim->tree, path, buf, strlen(buf));
+	if (n < 0) {
+		set_msg(msg, msg_len, "%s: %s: writing '%s' to %s failed: %s", source, key, buf,
+			path, strerror((int) -n));
+		return (int) n;
+	}
+	return 0;
+}
+
+/* Two lowercase hex digits (device names are "card%02x" and "%02x.%04x"). */
+static int hex2(const char *s)
+{
+	int hi = hex_value(s[0]), lo = hex_value(s[1]);
+
+	if (hi < 0 || lo < 0 || (s[0] >= 'A' && s[0] <= 'F') || (s[1] >= 'A' && s[1] <= 'F'))
+		return -1;
+	return hi << 4 | lo;
+}
+
+/* The online attribute's path of a card or queue name; false if key is neither. */
+static bool online_path(const char *key, size_t len, bool *ret_card, char *path, size_t path_len)
+{
+	if (len == 6 && memcmp(key, "card", 4) == 0 && hex2(key + 4) >= 0) {
+		snprintf(path, path_len, "devices/ap/%s/online", key);
+		*ret_card = true;
+		return true;
+	}
+	/* apqi 00..ff as %04x */
+	if (len == 7 && hex2(key) >= 0 && memcmp(key + 2, ".00", 3) == 0 && hex2(key + 5) >= 0) {
+		snprintf(path, path_len, "devices/ap/card%.2s/%s/online", key, key);
+		*ret_card = false;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * "online" (spec 2.3): cards first (a card's write takes its queues along), then queues.
+ * Entries of devices that do not exist after the first scan, or are no zcrypt devices, are
+ * dropped.
+ */
+static int restore_online(struct apsim_sim *sim, json_t *root, const char *source, char *msg,
+			  size_t msg_len)
+{
+	json_t *online = json_object_get(root, "online"), *v;
+	const char *key;
+	size_t key_len;
+
+	if (!online)
+		return 0;
+	if (!json_is_object(online)) {
+		set_msg(msg, msg_len, "%s: online: expected an object", source);
+		return -EINVAL;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		json_object_keylen_foreach(online, key, key_len, v)
+		{
+			struct apsim_node_info info;
+			char path[64];
+			bool card;
+			ssize_t n;
+
+			if (!online_path(key, key_len, &card, path, sizeof(path))) {
+				set_msg(msg, msg_len,
+					"%s: online: '%s' is not a card or queue name (card%%02x, "
+					"%%02x.%%04x)",
+					source, key);
+				return -EINVAL;
+			}
+			if (!json_is_integer(v) ||
+			    (json_integer_value(v) != 0 && json_integer_value(v) != 1)) {
+				set_msg(msg, msg_len, "%s: online.%s: expected 0 or 1", source,
+					key);
+				return -EINVAL;
+			}
+			if (card != (pass == 0))
+				continue;
+			if (apsim_tree_lookup(sim->tree, path, &info) < 0)
+				continue; /* gone since, or not bound to zcrypt */
+			n = apsim_tree_write(sim->tree, path, json_integer_value(v) ? "1" : "0", 1);
+			if (n < 0) {
+				set_msg(msg, msg_len,
+					"%s: online.%s: writing '%d' to %s failed: %s", source, key,
+					(int) json_integer_value(v), path, strerror((int) -n));
+				return (int) n;
+			}
+		}
+	}
+	return 0;
+}
+
+/* the kernel's isspace(), which the create store trims (lib/ctype.c) */
+static bool k_isspace(unsigned char c)
+{
+	return (c >= '\t' && c <= '\r') || c == ' ' || c == 0xa0;
+}
+
+/*
+ * A node's name from "name" or "name_hex": one the create store keeps as it is (1 to 31
+ * bytes, no '/' which would become '!', no space at either end which it would trim).
+ */
+static int get_zcdn_name(json_t *o, const char *where, const char *source,
+			 char name[APSIM_ZCDN_MAX_NAME], char *msg, size_t msg_len)
+{
+	json_t *v = json_object_get(o, "name"), *h = json_object_get(o, "name_hex");
+	const char *key = h ? "name_hex" : "name";
+	size_t len = 0;
+
+	if ((v && h) || (!v && !h))
+		goto out_bad;
+	if (v) {
+		if (!json_is_string(v) || json_string_length(v) >= APSIM_ZCDN_MAX_NAME)
+			goto out_bad;
+		len = json_string_length(v);
+		memcpy(name, json_string_value(v), len);
+	} else {
+		const char *s = json_string_value(h);
+
+		if (!json_is_string(h) || json_string_length(h) % 2 ||
+		    json_string_length(h) / 2 >= APSIM_ZCDN_MAX_NAME)
+			goto out_bad;
+		len = json_string_length(h) / 2;
+		for (size_t i = 0; i < len; i++) {
+			int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
+
+			if (hi < 0 || lo < 0)
+				goto out_bad;
+			name[i] = (char) (hi << 4 | lo);
+		}
+	}
+	name[len] = '\0';
+	if (len == 0 || strlen(name) != len || strchr(name, '/') ||
+	    k_isspace((unsigned char) name[0]) || k_isspace((unsigned char) name[len - 1]))
+		goto out_bad;
+	return 0;
+
+out_bad:
+	set_msg(msg, msg_len,
+		"%s: %s%s: expected one of name / name_hex: a node name of 1 to 31 bytes without "
+		"'/' or spaces at either end",
+		source, where, key);
+	return -EINVAL;
+}
+
+/* "zcrypt_nodes" (spec 4.4): each node created through class/zcrypt/create, then its masks. */
+static int restore_zcdn(struct apsim_sim *sim, json_t *root, const char *source, char *msg,
+			size_t msg_len)
+{
+	static const char *const masks[] = {"ioctlmask", "apmask", "aqmask", "admask"};
+	json_t *nodes = json_object_get(root, "zcrypt_nodes"), *o;
+	size_t i;
+
+	if (!nodes)
+		return 0;
+	if (!json_is_array(nodes)) {
+		set_msg(msg, msg_len, "%s: zcrypt_nodes: expected an array", source);
+		return -EINVAL;
+	}
+	json_array_foreach(nodes, i, o)
+	{
+		char where[40], name[APSIM_ZCDN_MAX_NAME], path[64 + APSIM_ZCDN_MAX_NAME];
+		struct apsim_mask m;
+		ssize_t n;
+		int r;
+
+		snprintf(where, sizeof(where), "zcrypt_nodes[%zu].", i);
+		if (!json_is_object(o)) {
+			set_msg(msg, msg_len, "%s: zcrypt_nodes[%zu]: expected an object", source,
+				i);
+			return -EINVAL;
+		}
+		r = get_zcdn_name(o, where, source, name, msg, msg_len);
+		for (size_t k = 0; r == 0 && k < ARRAY_SIZE(masks); k++)
+			r = get_mask(o, masks[k], where, source, &m, msg, msg_len);
+		if (r < 0)
+			return r;
+		n = apsim_tree_write(sim->tree, "class/zcrypt/create", name, strlen(name));
+		if (n < 0) {
+			set_msg(msg, msg_len, "%s: zcrypt_nodes[%zu]: cannot create node '%s': %s",
+				source, i, name, strerror((int) -n));
+			return (int) n;
+		}
+		for (size_t k = 0; k < ARRAY_SIZE(masks); k++) {
+			json_t *v = json_object_get(o, masks[k]);
+
+			snprintf(path, sizeof(path), "class/zcrypt/%s/%s", name, masks[k]);
+			n = apsim_tree_write(sim->tree, path, json_string_value(v),
+					     json_string_length(v));
+			if (n < 0) {
+				set_msg(msg, msg_len, "%s: %s%s: writing it to %s failed: %s",
+					source, where, masks[k], path, strerror((int) -n));
+				return (int) n;
+			}
+		}
+	}
+	return 0;
+}
+
 static int restore(struct apsim_sim *sim, json_t *root, const char *source, char *msg,
 		   size_t msg_len)
 {
@@ -276,10 +775,31 @@ static int restore(struct apsim_sim *sim, json_t *root, const char *source, char
 	size_t i;
 	int r;
 
+	/*
+	 * ap_domain first: its store checks the domain against aqmask (spec 2.2) while an aqmask
+	 * write never looks at ap_domain, so a saved domain that the saved aqmask excludes is
+	 * reachable, and restorable only before aqmask (which is all ones until then).
+	 */
+	r = restore_int_attr(sim, root, "ap_domain", "bus/ap/ap_domain", source, msg, msg_len);
+	if (r < 0)
+		return r;
 	r = restore_mask_attr(sim, root, "apmask", "bus/ap/apmask", source, msg, msg_len);
 	if (r < 0)
 		return r;
 	r = restore_mask_attr(sim, root, "aqmask", "bus/ap/aqmask", source, msg, msg_len);
+	if (r < 0)
+		return r;
+	for (size_t k = 1; k < ARRAY_SIZE(bus_ints); k++) {
+		r = restore_int_attr(sim, root, bus_ints[k].key, bus_ints[k].path, source, msg,
+				     msg_len);
+		if (r < 0)
+			return r;
+	}
+	/* after the masks: they decide which devices zcrypt has */
+	r = restore_online(sim, root, source, msg, msg_len);
+	if (r < 0)
+		return r;
+	r = restore_zcdn(sim, root, source, msg, msg_len);
 	if (r < 0)
 		return r;
 
