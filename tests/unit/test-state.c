@@ -320,6 +320,412 @@ static void test_load_refuses_conflicting_mdevs(void **state)
 	free(text);
 }
 
+/* --- runtime bus attributes, zcrypt online states, zcrypt nodes ----------------------- */
+
+#define ZERO64 "0x0000000000000000000000000000000000000000000000000000000000000000"
+#define ONES64 "0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
+
+static json_t *load_json(const char *text)
+{
+	json_t *root = json_loads(text, 0, NULL);
+
+	assert_non_null(root);
+	return root;
+}
+
+static struct apsim_sim *load_ok(const char *text)
+{
+	struct apsim_sim *sim = NULL;
+	char msg[512] = "untouched";
+
+	assert_int_equal(
+	    apsim__state_load_buffer(text, strlen(text), "s.json", &opts, &sim, msg, sizeof(msg)),
+	    0);
+	assert_string_equal(msg, "");
+	assert_non_null(sim);
+	return sim;
+}
+
+static void exec_ok(struct apsim_sim *sim, const char *line)
+{
+	assert_int_equal(apsim_sim_exec(sim, line, false, stderr, stderr), 0);
+}
+
+static void test_serialize_runtime_defaults(void **state)
+{
+	struct fixture *f = *state;
+	char *text = serialize(f->sim);
+	json_t *root = load_json(text);
+
+	/* the first scan picked the lowest usable domain; the others are the boot values */
+	assert_int_equal(json_integer_value(json_object_get(root, "ap_domain")), 6);
+	assert_int_equal(json_integer_value(json_object_get(root, "config_time")), 30);
+	assert_int_equal(json_integer_value(json_object_get(root, "poll_thread")), 0);
+	assert_int_equal(json_integer_value(json_object_get(root, "poll_timeout")), 250000);
+	assert_true(json_is_object(json_object_get(root, "online")));
+	assert_int_equal(json_object_size(json_object_get(root, "online")), 0);
+	assert_true(json_is_array(json_object_get(root, "zcrypt_nodes")));
+	assert_int_equal(json_array_size(json_object_get(root, "zcrypt_nodes")), 0);
+	json_decref(root);
+	free(text);
+}
+
+static void test_round_trip_bus_attrs(void **state)
+{
+	struct fixture *f = *state;
+	struct apsim_sim *sim2;
+	char *text, *text2;
+	json_t *root;
+
+	tree_write(f->sim, "bus/ap/ap_domain", "0xb\n");
+	tree_write(f->sim, "bus/ap/config_time", "77\n");
+	tree_write(f->sim, "bus/ap/poll_timeout", "0x1000\n");
+	tree_write(f->sim, "bus/ap/poll_thread", "1"); /* a no-op with interrupts */
+	text = serialize(f->sim);
+	root = load_json(text);
+	assert_int_equal(json_integer_value(json_object_get(root, "ap_domain")), 11);
+	assert_int_equal(json_integer_value(json_object_get(root, "config_time")), 77);
+	assert_int_equal(json_integer_value(json_object_get(root, "poll_thread")), 0);
+	assert_int_equal(json_integer_value(json_object_get(root, "poll_timeout")), 4096);
+	json_decref(root);
+
+	sim2 = load_ok(text);
+	assert_string_equal(tree_read(sim2, "bus/ap/ap_domain"), "11\n");
+	assert_string_equal(tree_read(sim2, "bus/ap/config_time"), "77\n");
+	assert_string_equal(tree_read(sim2, "bus/ap/poll_thread"), "0\n");
+	assert_string_equal(tree_read(sim2, "bus/ap/poll_timeout"), "4096\n");
+	text2 = serialize(sim2);
+	assert_string_equal(text2, text);
+	/* config_time re-armed the rescan timer: a scan after 77 s, not after 30 */
+	exec_ok(sim2, "expect read bus/ap/scans 1\\n");
+	exec_ok(sim2, "sleep 76s");
+	exec_ok(sim2, "expect read bus/ap/scans 1\\n");
+	exec_ok(sim2, "sleep 2s");
+	exec_ok(sim2, "expect read bus/ap/scans 2\\n");
+	free(text);
+	free(text2);
+	apsim_sim_free(sim2);
+}
+
+static void test_round_trip_ap_domain_outside_aqmask(void **state)
+{
+	struct fixture *f = *state;
+	struct apsim_sim *sim2;
+	char *text, *text2;
+
+	/* an aqmask write never checks ap_domain: this state is reachable and restorable */
+	tree_write(f->sim, "bus/ap/ap_domain", "32");
+	tree_write(f->sim, "bus/ap/aqmask", "-32");
+	text = serialize(f->sim);
+	sim2 = load_ok(text);
+	assert_string_equal(tree_read(sim2, "bus/ap/ap_domain"), "32\n");
+	assert_string_equal(tree_read(sim2, "bus/ap/aqmask"),
+			    "0xffffffff7fffffffffffffffffffffffffffffffffffffffffffffffffffffff\n");
+	text2 = serialize(sim2);
+	assert_string_equal(text2, text);
+	free(text);
+	free(text2);
+	apsim_sim_free(sim2);
+}
+
+static void test_round_trip_online(void **state)
+{
+	struct fixture *f = *state;
+	struct apsim_sim *sim2;
+	char *text, *text2;
+	json_t *root, *online;
+
+	tree_write(f->sim, "devices/ap/card05/online", "0\n");
+	tree_write(f->sim, "devices/ap/card03/03.000b/online", "0\n");
+	tree_write(f->sim, "devices/ap/card10/10.0020/online", "0");
+	tree_write(f->sim, "devices/ap/card10/10.0020/online", "1"); /* back online */
+	text = serialize(f->sim);
+	root = load_json(text);
+	online = json_object_get(root, "online");
+	/* only what is offline; card05's queues went with it */
+	assert_int_equal(json_object_size(online), 2);
+	assert_int_equal(json_integer_value(json_object_get(online, "card05")), 0);
+	assert_int_equal(json_integer_value(json_object_get(online, "03.000b")), 0);
+	json_decref(root);
+
+	sim2 = load_ok(text);
+	assert_string_equal(tree_read(sim2, "devices/ap/card05/online"), "0\n");
+	assert_string_equal(tree_read(sim2, "devices/ap/card05/05.0006/online"), "0\n");
+	assert_string_equal(tree_read(sim2, "devices/ap/card05/05.0020/online"), "0\n");
+	assert_string_equal(tree_read(sim2, "devices/ap/card03/online"), "1\n");
+	assert_string_equal(tree_read(sim2, "devices/ap/card03/03.000b/online"), "0\n");
+	assert_string_equal(tree_read(sim2, "devices/ap/card03/03.0006/online"), "1\n");
+	assert_string_equal(tree_read(sim2, "devices/ap/card10/10.0020/online"), "1\n");
+	/* through the store: the ONLINE= uevents of chzcrypt -d */
+	exec_ok(sim2, "expect event change /devices/ap/card05 ONLINE=0");
+	exec_ok(sim2, "expect event change /devices/ap/card05/05.0020 ONLINE=0");
+	exec_ok(sim2, "expect event change /devices/ap/card03/03.000b ONLINE=0");
+	text2 = serialize(sim2);
+	assert_string_equal(text2, text);
+	free(text);
+	free(text2);
+	apsim_sim_free(sim2);
+}
+
+static void test_online_not_visible_not_saved(void **state)
+{
+	struct fixture *f = *state;
+	char *text;
+	json_t *root;
+
+	/* a deconfigured or checkstopped card shows 0 whatever zcrypt's flag is: no entry */
+	exec_ok(f->sim, "machine card config 5 off");
+	exec_ok(f->sim, "machine card checkstop 3 on");
+	text = serialize(f->sim);
+	root = load_json(text);
+	assert_int_equal(json_object_size(json_object_get(root, "online")), 0);
+	json_decref(root);
+	free(text);
+}
+
+static void test_online_gone_devices_dropped(void **state)
+{
+	struct fixture *f = *state;
+	struct apsim_sim *sim2;
+	char *text, *bad;
+	json_t *root;
+
+	text = serialize(f->sim);
+	root = load_json(text);
+	/* card 3f and queue 03.0040 do not exist; card0a's queues belong to vfio_ap */
+	json_object_set_new(root, "apmask", json_string("0xffdf"));
+	json_object_set_new(root, "online",
+			    json_pack("{s:i, s:i, s:i, s:i, s:i}", "card3f", 0, "3f.0001", 0,
+				      "03.0040", 1, "0a.0006", 0, "card03", 0));
+	bad = json_dumps(root, 0);
+	sim2 = load_ok(bad);
+	assert_string_equal(tree_read(sim2, "devices/ap/card03/online"), "0\n");
+	assert_string_equal(tree_read(sim2, "devices/ap/card0a/0a.0006/status"), "unassigned\n");
+	free(bad);
+	json_decref(root);
+	free(text);
+	apsim_sim_free(sim2);
+}
+
+static void test_round_trip_zcrypt_nodes(void **state)
+{
+	struct fixture *f = *state;
+	struct apsim_sim *sim2;
+	char *text, *text2;
+	json_t *root, *nodes;
+
+	tree_write(f->sim, "class/zcrypt/create", "first\n");
+	tree_write(f->sim, "class/zcrypt/create", "second");
+	tree_write(f->sim, "class/zcrypt/create", "third");
+	tree_write(f->sim, "class/zcrypt/destroy", "first");
+	tree_write(f->sim, "class/zcrypt/create", "\xff\x01"); /* minor 0 again */
+	tree_write(f->sim, "class/zcrypt/second/apmask", "+3,+5");
+	tree_write(f->sim, "class/zcrypt/second/aqmask", "0x02");
+	tree_write(f->sim, "class/zcrypt/second/admask", "+0-255");
+	tree_write(f->sim, "class/zcrypt/third/ioctlmask", "+0x41");
+	text = serialize(f->sim);
+	root = load_json(text);
+	nodes = json_object_get(root, "zcrypt_nodes");
+	assert_int_equal(json_array_size(nodes), 3);
+	/* minor order; a name that is not UTF-8 goes into name_hex */
+	assert_null(json_object_get(json_array_get(nodes, 0), "name"));
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(nodes, 0), "name_hex")), "ff01");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(nodes, 1), "name")),
+			    "second");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(nodes, 1), "apmask")),
+			    "0x1400000000000000000000000000000000000000000000000000000000000000");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(nodes, 1), "aqmask")),
+			    "0x0200000000000000000000000000000000000000000000000000000000000000");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(nodes, 1), "admask")),
+			    ONES64);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(nodes, 1), "ioctlmask")), ZERO64);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(nodes, 2), "name")),
+			    "third");
+	json_decref(root);
+
+	sim2 = load_ok(text);
+	assert_string_equal(tree_read(sim2, "class/zcrypt/\xff\x01/dev"), "243:0\n");
+	assert_string_equal(tree_read(sim2, "class/zcrypt/second/dev"), "243:1\n");
+	assert_string_equal(tree_read(sim2, "class/zcrypt/third/dev"), "243:2\n");
+	assert_string_equal(tree_read(sim2, "class/zcrypt/second/apmask"),
+			    "0x1400000000000000000000000000000000000000000000000000000000000000\n");
+	assert_string_equal(tree_read(sim2, "class/zcrypt/third/ioctlmask"),
+			    "0x0000000000000000400000000000000000000000000000000000000000000000\n");
+	assert_string_equal(tree_read(sim2, "class/zcrypt/third/apmask"), ZERO64 "\n");
+	/* created through the create store: its add uevent */
+	exec_ok(sim2, "expect event add /devices/virtual/zcrypt/second MAJOR=243 MINOR=1 "
+		      "DEVNAME=second");
+	text2 = serialize(sim2);
+	assert_string_equal(text2, text);
+	free(text);
+	free(text2);
+	apsim_sim_free(sim2);
+}
+
+/* A version 1 file from before the runtime keys: loads, the rest keeps its boot values. */
+static void test_load_old_format(void **state)
+{
+	struct fixture *f = *state;
+	struct apsim_sim *sim2;
+	char *text, *old, *text2;
+	json_t *root;
+
+	configure(f->sim);
+	tree_write(f->sim, "bus/ap/config_time", "60");
+	tree_write(f->sim, "devices/ap/card03/online", "0");
+	tree_write(f->sim, "class/zcrypt/create", "node");
+	text = serialize(f->sim);
+	root = load_json(text);
+	assert_int_equal(json_object_del(root, "ap_domain"), 0);
+	assert_int_equal(json_object_del(root, "config_time"), 0);
+	assert_int_equal(json_object_del(root, "poll_thread"), 0);
+	assert_int_equal(json_object_del(root, "poll_timeout"), 0);
+	assert_int_equal(json_object_del(root, "online"), 0);
+	assert_int_equal(json_object_del(root, "zcrypt_nodes"), 0);
+	old = json_dumps(root, JSON_INDENT(2));
+	sim2 = load_ok(old);
+	assert_string_equal(tree_read(sim2, "devices/vfio_ap/matrix/" U1 "/matrix"),
+			    "0a.0006\n0a.000b\n");
+	assert_string_equal(tree_read(sim2, "bus/ap/ap_domain"), "6\n");
+	assert_string_equal(tree_read(sim2, "bus/ap/config_time"), "30\n");
+	assert_string_equal(tree_read(sim2, "devices/ap/card03/online"), "1\n");
+	assert_int_equal(apsim_tree_lookup(apsim_sim_get_tree(sim2), "class/zcrypt/node", NULL),
+			 -ENOENT);
+	/* and saves with the new keys */
+	text2 = serialize(sim2);
+	assert_non_null(strstr(text2, "\"config_time\": 30,"));
+	assert_non_null(strstr(text2, "\"zcrypt_nodes\": []"));
+	free(text2);
+	free(old);
+	json_decref(root);
+	free(text);
+	apsim_sim_free(sim2);
+}
+
+/* "ap_domain": -1 (no usable domain when saved): no store can set it, the scan's choice stays */
+static void test_load_ap_domain_none(void **state)
+{
+	struct fixture *f = *state;
+	char *text = serialize(f->sim), *t2;
+	json_t *root = load_json(text);
+	struct apsim_sim *sim2;
+
+	json_object_set_new(root, "ap_domain", json_integer(-1));
+	t2 = json_dumps(root, 0);
+	sim2 = load_ok(t2);
+	assert_string_equal(tree_read(sim2, "bus/ap/ap_domain"), "6\n");
+	apsim_sim_free(sim2);
+	free(t2);
+	json_decref(root);
+	free(text);
+}
+
+/* root with key set to value (taken), as text; expect_load_error on it. */
+static void expect_bad(json_t *root, const char *key, json_t *value, int err, const char *want)
+{
+	json_t *copy = json_deep_copy(root);
+	char *text;
+
+	json_object_set_new(copy, key, value);
+	text = json_dumps(copy, 0);
+	expect_load_error(text, err, want);
+	free(text);
+	json_decref(copy);
+}
+
+static json_t *node(const char *name, const char *apmask)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", name, "ioctlmask", ZERO64, "apmask",
+			 apmask, "aqmask", ZERO64, "admask", ZERO64);
+}
+
+static void test_load_bad_runtime_values(void **state)
+{
+	struct fixture *f = *state;
+	char *text = serialize(f->sim);
+	json_t *root = load_json(text);
+
+	/* bus attributes: the store's own checks, named */
+	expect_bad(root, "config_time", json_integer(200), -EINVAL,
+		   "s.json: config_time: writing '200' to bus/ap/config_time failed: Invalid "
+		   "argument");
+	expect_bad(root, "config_time", json_string("30"), -EINVAL,
+		   "s.json: config_time: expected an integer");
+	expect_bad(root, "ap_domain", json_integer(85), -EINVAL,
+		   "s.json: ap_domain: writing '85' to bus/ap/ap_domain failed: Invalid argument");
+	expect_bad(root, "ap_domain", json_integer(-2), -EINVAL,
+		   "s.json: ap_domain: writing '-2' to bus/ap/ap_domain failed: Invalid argument");
+	expect_bad(root, "poll_timeout", json_integer(120000000001LL), -EINVAL,
+		   "s.json: poll_timeout: writing '120000000001' to bus/ap/poll_timeout failed: "
+		   "Invalid argument");
+	expect_bad(root, "poll_timeout", json_integer(-1), -EINVAL,
+		   "s.json: poll_timeout: writing '-1' to bus/ap/poll_timeout failed: Invalid "
+		   "argument");
+	expect_bad(root, "poll_thread", json_integer(7), -EINVAL,
+		   "s.json: poll_thread: writing '7' to bus/ap/poll_thread failed: Invalid "
+		   "argument");
+	expect_bad(root, "poll_thread", json_true(), -EINVAL,
+		   "s.json: poll_thread: expected an integer");
+
+	/* online */
+	expect_bad(root, "online", json_array(), -EINVAL, "s.json: online: expected an object");
+	expect_bad(root, "online", json_pack("{s:i}", "card5", 0), -EINVAL,
+		   "s.json: online: 'card5' is not a card or queue name (card%02x, %02x.%04x)");
+	expect_bad(root, "online", json_pack("{s:i}", "card0A", 0), -EINVAL,
+		   "s.json: online: 'card0A' is not a card or queue name (card%02x, %02x.%04x)");
+	expect_bad(root, "online", json_pack("{s:i}", "03.0106", 0), -EINVAL,
+		   "s.json: online: '03.0106' is not a card or queue name (card%02x, %02x.%04x)");
+	expect_bad(root, "online", json_pack("{s:i}", "card03", 2), -EINVAL,
+		   "s.json: online.card03: expected 0 or 1");
+	expect_bad(root, "online", json_pack("{s:s}", "03.0006", "0"), -EINVAL,
+		   "s.json: online.03.0006: expected 0 or 1");
+	/* queue online while its card is offline: the store's EINVAL (cards go first) */
+	expect_bad(root, "online", json_pack("{s:i, s:i}", "03.0006", 1, "card03", 0), -EINVAL,
+		   "s.json: online.03.0006: writing '1' to devices/ap/card03/03.0006/online "
+		   "failed: Invalid argument");
+
+	/* zcrypt nodes */
+	expect_bad(root, "zcrypt_nodes", json_object(), -EINVAL,
+		   "s.json: zcrypt_nodes: expected an array");
+	expect_bad(root, "zcrypt_nodes", json_pack("[i]", 1), -EINVAL,
+		   "s.json: zcrypt_nodes[0]: expected an object");
+	expect_bad(root, "zcrypt_nodes", json_pack("[o]", node("a/b", ZERO64)), -EINVAL,
+		   "s.json: zcrypt_nodes[0].name: expected one of name / name_hex: a node name of "
+		   "1 to 31 bytes without '/' or spaces at either end");
+	expect_bad(root, "zcrypt_nodes", json_pack("[o]", node(" a", ZERO64)), -EINVAL,
+		   "s.json: zcrypt_nodes[0].name: expected one of name / name_hex: a node name of "
+		   "1 to 31 bytes without '/' or spaces at either end");
+	expect_bad(root, "zcrypt_nodes",
+		   json_pack("[o]", node("0123456789abcdef0123456789abcdef", ZERO64)), -EINVAL,
+		   "s.json: zcrypt_nodes[0].name: expected one of name / name_hex: a node name of "
+		   "1 to 31 bytes without '/' or spaces at either end");
+	expect_bad(root, "zcrypt_nodes",
+		   json_pack("[{s:s, s:s, s:s, s:s, s:s}]", "name_hex", "6x", "ioctlmask", ZERO64,
+			     "apmask", ZERO64, "aqmask", ZERO64, "admask", ZERO64),
+		   -EINVAL,
+		   "s.json: zcrypt_nodes[0].name_hex: expected one of name / name_hex: a node name "
+		   "of 1 to 31 bytes without '/' or spaces at either end");
+	expect_bad(root, "zcrypt_nodes",
+		   json_pack("[{s:s, s:s, s:s, s:s, s:s}]", "name_hex", "610062", "ioctlmask",
+			     ZERO64, "apmask", ZERO64, "aqmask", ZERO64, "admask", ZERO64),
+		   -EINVAL,
+		   "s.json: zcrypt_nodes[0].name_hex: expected one of name / name_hex: a node name "
+		   "of 1 to 31 bytes without '/' or spaces at either end");
+	expect_bad(root, "zcrypt_nodes", json_pack("[o]", node("a", "0xzz")), -EINVAL,
+		   "s.json: zcrypt_nodes[0].apmask: bad mask '0xzz'");
+	expect_bad(root, "zcrypt_nodes", json_pack("[{s:s}]", "name", "a"), -EINVAL,
+		   "s.json: zcrypt_nodes[0].ioctlmask: expected a mask string \"0x<hex>\"");
+	expect_bad(root, "zcrypt_nodes", json_pack("[o, o]", node("a", ZERO64), node("a", ZERO64)),
+		   -EEXIST, "s.json: zcrypt_nodes[1]: cannot create node 'a': File exists");
+	expect_bad(root, "zcrypt_nodes", json_pack("[o]", node("create", ZERO64)), -EEXIST,
+		   "s.json: zcrypt_nodes[0]: cannot create node 'create': File exists");
+
+	json_decref(root);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -331,6 +737,17 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_load_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_refuses_conflicting_mdevs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_serialize_runtime_defaults, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_round_trip_bus_attrs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_round_trip_ap_domain_outside_aqmask, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_round_trip_online, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_online_not_visible_not_saved, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_online_gone_devices_dropped, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_round_trip_zcrypt_nodes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_load_old_format, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_load_ap_domain_none, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_load_bad_runtime_values, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("state", tests, NULL, NULL);
 }
