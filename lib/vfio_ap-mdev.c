@@ -267,135 +267,138 @@ static int validate_masks(struct vfio_ap_mdev *m)
 	return apsim__vfio_ap_verify_no_sharing(m->v, m, &m->matrix.apm, &m->matrix.aqm);
 }
 
+/*
+ * The common head of the six (un)assign stores (spec 6.3): kstrtoul base 0 (-EINVAL,
+ * -ERANGE), an id above the maximum is -ENODEV, and assigning an assigned id or unassigning
+ * an unassigned one is a successful no-op (spec 8 item 23). Returns 1 with *ret_id to go on,
+ * 0 for the no-op, or -errno.
+ */
+static int assign_prologue(const char *buf, unsigned long max, const struct apsim_mask *mask,
+			   bool assign, unsigned *ret_id)
+{
+	unsigned long id;
+	int r;
+
+	r = parse_id(buf, &id);
+	if (r < 0)
+		return r;
+	if (id > max)
+		return -ENODEV;
+	if (apsim_mask_test(mask, (unsigned) id) == assign)
+		return 0;
+	*ret_id = (unsigned) id;
+	return 1;
+}
+
+/* assign_adapter / assign_domain after the prologue: set the bit, validate the whole matrix
+ * (undoing the bit on -EADDRNOTAVAIL / -EADDRINUSE), link the queues, re-filter. */
+static int assign_usage(struct vfio_ap_mdev *m, struct apsim_mask *mask, unsigned id,
+			void (*link)(struct vfio_ap_mdev *m, unsigned id))
+{
+	int r;
+
+	apsim_mask_set(mask, id);
+	r = validate_masks(m);
+	if (r < 0) {
+		apsim_mask_clear(mask, id);
+		return r;
+	}
+	link(m, id);
+	apsim__vfio_ap_refilter(m, false);
+	return 0;
+}
+
 static ssize_t assign_adapter_store(void *obj, const char *buf, size_t len)
 {
 	struct vfio_ap_mdev *m = obj;
-	unsigned long apid;
+	unsigned apid;
 	int r;
 
-	r = parse_id(buf, &apid);
-	if (r < 0)
-		return r;
-	if (apid > m->matrix.apm_max)
-		return -ENODEV;
-	if (apsim_mask_test(&m->matrix.apm, (unsigned) apid))
-		return (ssize_t) len;
-	apsim_mask_set(&m->matrix.apm, (unsigned) apid);
-	r = validate_masks(m);
-	if (r < 0) {
-		apsim_mask_clear(&m->matrix.apm, (unsigned) apid);
-		return r;
-	}
-	apsim__vfio_ap_link_adapter(m, (unsigned) apid);
-	apsim__vfio_ap_refilter(m, false);
-	return (ssize_t) len;
-}
-
-static ssize_t unassign_adapter_store(void *obj, const char *buf, size_t len)
-{
-	struct vfio_ap_mdev *m = obj;
-	struct apsim_mask apids;
-	unsigned long apid;
-	int r;
-
-	r = parse_id(buf, &apid);
-	if (r < 0)
-		return r;
-	if (apid > m->matrix.apm_max)
-		return -ENODEV;
-	if (!apsim_mask_test(&m->matrix.apm, (unsigned) apid))
-		return (ssize_t) len;
-	apsim_mask_clear(&m->matrix.apm, (unsigned) apid);
-	apsim_mask_zero(&apids);
-	apsim_mask_set(&apids, (unsigned) apid);
-	apsim__vfio_ap_hot_unplug_adapters(m, &apids);
-	return (ssize_t) len;
+	r = assign_prologue(buf, m->matrix.apm_max, &m->matrix.apm, true, &apid);
+	if (r > 0)
+		r = assign_usage(m, &m->matrix.apm, apid, apsim__vfio_ap_link_adapter);
+	return r < 0 ? r : (ssize_t) len;
 }
 
 static ssize_t assign_domain_store(void *obj, const char *buf, size_t len)
 {
 	struct vfio_ap_mdev *m = obj;
-	unsigned long apqi;
+	unsigned apqi;
 	int r;
 
-	r = parse_id(buf, &apqi);
-	if (r < 0)
-		return r;
-	if (apqi > m->matrix.aqm_max)
-		return -ENODEV;
-	if (apsim_mask_test(&m->matrix.aqm, (unsigned) apqi))
-		return (ssize_t) len;
-	apsim_mask_set(&m->matrix.aqm, (unsigned) apqi);
-	r = validate_masks(m);
-	if (r < 0) {
-		apsim_mask_clear(&m->matrix.aqm, (unsigned) apqi);
-		return r;
-	}
-	apsim__vfio_ap_link_domain(m, (unsigned) apqi);
-	apsim__vfio_ap_refilter(m, false);
-	return (ssize_t) len;
+	r = assign_prologue(buf, m->matrix.aqm_max, &m->matrix.aqm, true, &apqi);
+	if (r > 0)
+		r = assign_usage(m, &m->matrix.aqm, apqi, apsim__vfio_ap_link_domain);
+	return r < 0 ? r : (ssize_t) len;
+}
+
+/* unassign_adapter / unassign_domain after the prologue: clear the bit, hot-unplug. */
+static void unassign_usage(struct vfio_ap_mdev *m, struct apsim_mask *mask, unsigned id,
+			   void (*unplug)(struct vfio_ap_mdev *m, const struct apsim_mask *ids))
+{
+	struct apsim_mask ids;
+
+	apsim_mask_clear(mask, id);
+	apsim_mask_zero(&ids);
+	apsim_mask_set(&ids, id);
+	unplug(m, &ids);
+}
+
+static ssize_t unassign_adapter_store(void *obj, const char *buf, size_t len)
+{
+	struct vfio_ap_mdev *m = obj;
+	unsigned apid;
+	int r;
+
+	r = assign_prologue(buf, m->matrix.apm_max, &m->matrix.apm, false, &apid);
+	if (r > 0)
+		unassign_usage(m, &m->matrix.apm, apid, apsim__vfio_ap_hot_unplug_adapters);
+	return r < 0 ? r : (ssize_t) len;
 }
 
 static ssize_t unassign_domain_store(void *obj, const char *buf, size_t len)
 {
 	struct vfio_ap_mdev *m = obj;
-	struct apsim_mask apqis;
-	unsigned long apqi;
+	unsigned apqi;
 	int r;
 
-	r = parse_id(buf, &apqi);
-	if (r < 0)
-		return r;
-	if (apqi > m->matrix.aqm_max)
-		return -ENODEV;
-	if (!apsim_mask_test(&m->matrix.aqm, (unsigned) apqi))
-		return (ssize_t) len;
-	apsim_mask_clear(&m->matrix.aqm, (unsigned) apqi);
-	apsim_mask_zero(&apqis);
-	apsim_mask_set(&apqis, (unsigned) apqi);
-	apsim__vfio_ap_hot_unplug_domains(m, &apqis);
-	return (ssize_t) len;
+	r = assign_prologue(buf, m->matrix.aqm_max, &m->matrix.aqm, false, &apqi);
+	if (r > 0)
+		unassign_usage(m, &m->matrix.aqm, apqi, apsim__vfio_ap_hot_unplug_domains);
+	return r < 0 ? r : (ssize_t) len;
 }
 
 /* no default-driver or sharing checks for control domains (spec 6.3) */
 static ssize_t assign_control_domain_store(void *obj, const char *buf, size_t len)
 {
 	struct vfio_ap_mdev *m = obj;
-	unsigned long id;
+	unsigned id;
 	int r;
 
-	r = parse_id(buf, &id);
-	if (r < 0)
-		return r;
-	if (id > m->matrix.adm_max)
-		return -ENODEV;
-	if (apsim_mask_test(&m->matrix.adm, (unsigned) id))
-		return (ssize_t) len;
-	apsim_mask_set(&m->matrix.adm, (unsigned) id);
-	if (apsim__vfio_ap_filter_cdoms(m))
-		apsim__vfio_ap_update_guest_apcb(m);
-	return (ssize_t) len;
+	r = assign_prologue(buf, m->matrix.adm_max, &m->matrix.adm, true, &id);
+	if (r > 0) {
+		apsim_mask_set(&m->matrix.adm, id);
+		if (apsim__vfio_ap_filter_cdoms(m))
+			apsim__vfio_ap_update_guest_apcb(m);
+	}
+	return r < 0 ? r : (ssize_t) len;
 }
 
 static ssize_t unassign_control_domain_store(void *obj, const char *buf, size_t len)
 {
 	struct vfio_ap_mdev *m = obj;
-	unsigned long id;
+	unsigned id;
 	int r;
 
-	r = parse_id(buf, &id);
-	if (r < 0)
-		return r;
-	if (id > m->matrix.adm_max)
-		return -ENODEV;
-	if (!apsim_mask_test(&m->matrix.adm, (unsigned) id))
-		return (ssize_t) len;
-	apsim_mask_clear(&m->matrix.adm, (unsigned) id);
-	if (apsim_mask_test(&m->shadow.adm, (unsigned) id)) {
-		apsim_mask_clear(&m->shadow.adm, (unsigned) id);
-		apsim__vfio_ap_update_guest_apcb(m);
+	r = assign_prologue(buf, m->matrix.adm_max, &m->matrix.adm, false, &id);
+	if (r > 0) {
+		apsim_mask_clear(&m->matrix.adm, id);
+		if (apsim_mask_test(&m->shadow.adm, id)) {
+			apsim_mask_clear(&m->shadow.adm, id);
+			apsim__vfio_ap_update_guest_apcb(m);
+		}
 	}
-	return (ssize_t) len;
+	return r < 0 ? r : (ssize_t) len;
 }
 
 /*
