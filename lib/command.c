@@ -326,6 +326,22 @@ static int parse_ulong(const char *s, unsigned long max, unsigned long *ret)
 	return 0;
 }
 
+/* a signed decimal/hex/octal long, the whole string */
+static int parse_long(const char *s, long *ret)
+{
+	long v;
+	char *end;
+
+	if (!*s || !(isdigit((unsigned char) s[0]) || s[0] == '-'))
+		return -EINVAL;
+	errno = 0;
+	v = strtol(s, &end, 0);
+	if (errno || *end)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
 static int parse_on_off(struct ctx *c, const char *s, bool *ret)
 {
 	if (strcmp(s, "on") == 0)
@@ -1933,6 +1949,98 @@ static int cmd_mdev_list(struct ctx *c, int argc, char **argv)
 	return 0;
 }
 
+/* spec 6.13: the VFIO ioctls of an mdev */
+static int cmd_mdev_ioctl(struct ctx *c, int argc, char **argv)
+{
+	struct apsim_vfio_ap *v = c->sim->vfio_ap;
+	const char *uuid = argv[0], *name = argv[1];
+	long index = 0, fd = 0;
+	unsigned a, b, n;
+	int nargs, r;
+
+	if (strcmp(name, "get-info") == 0 || strcmp(name, "reset") == 0)
+		nargs = 0;
+	else if (strcmp(name, "get-irq-info") == 0)
+		nargs = 1;
+	else if (strcmp(name, "set-irqs") == 0)
+		nargs = 2;
+	else
+		nargs = argc - 2;
+	if (argc - 2 != nargs)
+		return usage_error(c, "%s: %s takes %d argument(s)", c->name, name, nargs);
+	if ((strcmp(name, "get-irq-info") == 0 || strcmp(name, "set-irqs") == 0) &&
+	    parse_long(argv[2], &index) < 0)
+		return usage_error(c, "%s: bad index '%s'", c->name, argv[2]);
+	if (strcmp(name, "set-irqs") == 0 && parse_long(argv[3], &fd) < 0)
+		return usage_error(c, "%s: bad fd '%s'", c->name, argv[3]);
+
+	if (strcmp(name, "get-info") == 0)
+		r = apsim__vfio_ap_ioctl_get_info(v, uuid, &a, &n, &b);
+	else if (strcmp(name, "get-irq-info") == 0)
+		r = apsim__vfio_ap_ioctl_get_irq_info(v, uuid, index, &a, &b);
+	else if (strcmp(name, "set-irqs") == 0)
+		r = apsim__vfio_ap_ioctl_set_irqs(v, uuid, index, fd);
+	else if (strcmp(name, "reset") == 0)
+		r = apsim__vfio_ap_ioctl_reset(v, uuid);
+	else
+		r = apsim__vfio_ap_ioctl_other(v, uuid);
+	if (r == -ENODEV)
+		return fail(c, r, "%s: no mdev %s", c->name, uuid);
+	if (r == -EOPNOTSUPP)
+		return fail(c, r, "%s: %s: not supported by vfio_ap", c->name, name);
+	if (r == -EINVAL && strcmp(name, "set-irqs") == 0)
+		return fail(c, r, "%s: set-irqs: bad index %ld or fd %ld", c->name, index, fd);
+	if (r == -EINVAL)
+		return fail(c, r, "%s: %s: bad index %ld", c->name, name, index);
+	if (r == -EIO)
+		return fail(c, r, "%s: reset: a queue reset failed", c->name);
+	if (r < 0)
+		return fail_errno(c, r);
+	if (strcmp(name, "get-info") == 0)
+		fprintf(c->out, "flags=AP,RESET num_regions=%u num_irqs=%u\n", n, b);
+	else if (strcmp(name, "get-irq-info") == 0)
+		fprintf(c->out, "count=%u flags=EVENTFD\n", a);
+	return 0;
+}
+
+static int cmd_mdev_show(struct ctx *c, int argc, char **argv)
+{
+	struct apsim_vfio_ap_triggers t;
+	int r;
+
+	(void) argc;
+	r = apsim__vfio_ap_get_triggers(c->sim->vfio_ap, argv[0], &t);
+	if (r == -ENODEV)
+		return fail(c, r, "%s: no mdev %s", c->name, argv[0]);
+	if (r < 0)
+		return fail_errno(c, r);
+	fprintf(c->out,
+		"mdev %s\n  req_trigger %s signals %llu\n  cfg_chg_trigger %s signals %llu\n", argv[0], t.req_registered ? "registered" : "none",
+		(unsigned long long) t.req_signals, t.cfg_chg_registered ? "registered" : "none",
+		(unsigned long long) t.cfg_chg_signals);
+	return 0;
+}
+
+static int cmd_expect_cfg_chg_signals(struct ctx *c, int argc, char **argv)
+{
+	struct apsim_vfio_ap_triggers t;
+	unsigned long want;
+	int r;
+
+	(void) argc;
+	if (parse_ulong(argv[1], ULONG_MAX, &want) < 0)
+		return usage_error(c, "%s: bad count '%s'", c->name, argv[1]);
+	r = apsim__vfio_ap_get_triggers(c->sim->vfio_ap, argv[0], &t);
+	if (r == -ENODEV)
+		return fail(c, r, "%s: no mdev %s", c->name, argv[0]);
+	if (r < 0)
+		return fail_errno(c, r);
+	if (t.cfg_chg_signals == want)
+		return 0;
+	return expect_failed(c, "expected mdev %s to have %lu config-change signals, got %llu",
+			     argv[0], want, (unsigned long long) t.cfg_chg_signals);
+}
+
 /* --- the table --- */
 
 static int cmd_help(struct ctx *c, int argc, char **argv);
@@ -1990,6 +2098,8 @@ static const struct command commands[] = {
 	  cmd_expect_events_count },
 	{ "expect apcb-updates", "GUEST N", "the guest's APCB was updated N times", 2, 2, 0,
 	  cmd_expect_apcb_updates },
+	{ "expect cfg-chg-signals", "UUID N", "the mdev's config-change trigger was signalled N times",
+	  2, 2, 0, cmd_expect_cfg_chg_signals },
 	{ "expect invariants", "", "the vfio_ap safety invariants hold", 0, 0, 0, cmd_expect_invariants },
 	{ "expect exists", "PATH", "PATH exists in the tree", 1, 1, 0, cmd_expect_exists },
 	{ "expect missing", "PATH", "PATH does not exist", 1, 1, 0, cmd_expect_missing },
@@ -2016,6 +2126,11 @@ static const struct command commands[] = {
 	  1, CMD_CHANGES, cmd_mdev_create },
 	{ "mdev remove", "UUID", "remove an mdev", 1, 1, CMD_CHANGES, cmd_mdev_remove },
 	{ "mdev list", "[--json]", "the mdevs in list order", 0, 0, CMD_JSON, cmd_mdev_list },
+	{ "mdev show", "UUID", "the mdev's eventfd triggers and their signal counts", 1, 1, 0,
+	  cmd_mdev_show },
+	{ "mdev ioctl", "UUID NAME [ARG...]",
+	  "a VFIO ioctl: get-info, get-irq-info INDEX, set-irqs INDEX FD, reset", 2, -1, CMD_CHANGES,
+	  cmd_mdev_ioctl },
 };
 /* clang-format on */
 

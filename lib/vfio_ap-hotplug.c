@@ -84,7 +84,16 @@ void apsim__vfio_ap_update_guest_apcb(struct vfio_ap_mdev *m)
 	if (!m->kvm)
 		return;
 	apsim__guest_set_masks(m->kvm, &m->shadow.apm, &m->shadow.aqm, &m->shadow.adm);
+	apsim__vfio_ap_signal_cfg_chg(m);
+}
+
+/* signal_guest_ap_cfg_changed (spec 6.13): the guest learns of the change; the mdev's
+ * trigger counts the signal only while one is registered */
+void apsim__vfio_ap_signal_cfg_chg(struct vfio_ap_mdev *m)
+{
 	apsim__guest_signal_cfg_chg(m->kvm);
+	if (m->cfg_chg_trigger.registered)
+		m->cfg_chg_trigger.signals++;
 }
 
 /* reset_queues_for_apids: the queues of M's shadow AQM on the listed adapters */

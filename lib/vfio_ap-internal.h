@@ -3,7 +3,9 @@
 #ifndef APSIM_VFIO_AP_INTERNAL_H
 #define APSIM_VFIO_AP_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "apsim/mask.h"
 #include "apsim/sim.h"
@@ -29,6 +31,33 @@ int apsim__vfio_ap_mdev_remove(struct apsim_vfio_ap *v, const char *uuid);
 int apsim__vfio_ap_open_device(struct apsim_vfio_ap *v, const char *uuid, struct apsim_guest *g);
 /* close_device (spec 6.6). */
 void apsim__vfio_ap_close_device(struct apsim_vfio_ap *v, struct apsim_guest *g);
+
+/* VFIO ioctls on an mdev (spec 6.13); all return -ENODEV for an unknown mdev. */
+#define APSIM_VFIO_DEVICE_FLAGS_RESET (1u << 0)
+#define APSIM_VFIO_DEVICE_FLAGS_AP (1u << 6)
+#define APSIM_VFIO_IRQ_INFO_EVENTFD (1u << 0)
+#define APSIM_VFIO_AP_REQ_IRQ_INDEX 0
+#define APSIM_VFIO_AP_CFG_CHG_IRQ_INDEX 1
+#define APSIM_VFIO_AP_NUM_IRQS 2
+int apsim__vfio_ap_ioctl_get_info(struct apsim_vfio_ap *v, const char *uuid, unsigned *ret_flags,
+				  unsigned *ret_num_regions, unsigned *ret_num_irqs);
+/* -EINVAL for an index other than 0 and 1 */
+int apsim__vfio_ap_ioctl_get_irq_info(struct apsim_vfio_ap *v, const char *uuid, long index,
+				      unsigned *ret_count, unsigned *ret_flags);
+/* DATA_EVENTFD | ACTION_TRIGGER: fd -1 releases, fd >= 0 installs (replacing); -EINVAL for
+ * another negative fd or an index other than 0 and 1 */
+int apsim__vfio_ap_ioctl_set_irqs(struct apsim_vfio_ap *v, const char *uuid, long index, long fd);
+/* VFIO_DEVICE_RESET: reset the linked queues (spec 6.7), -EIO if any reset failed */
+int apsim__vfio_ap_ioctl_reset(struct apsim_vfio_ap *v, const char *uuid);
+/* any other ioctl: -EOPNOTSUPP */
+int apsim__vfio_ap_ioctl_other(struct apsim_vfio_ap *v, const char *uuid);
+/* the triggers of an mdev (spec 6.13) */
+struct apsim_vfio_ap_triggers {
+	bool req_registered, cfg_chg_registered;
+	uint64_t req_signals, cfg_chg_signals;
+};
+int apsim__vfio_ap_get_triggers(struct apsim_vfio_ap *v, const char *uuid,
+				struct apsim_vfio_ap_triggers *ret);
 
 /* Iterate mdevs in list order: fn(uuid, ctx); stops on non-zero. */
 int apsim__vfio_ap_for_each_mdev(struct apsim_vfio_ap *v, int (*fn)(const char *uuid, void *ctx),

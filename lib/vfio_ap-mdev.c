@@ -17,6 +17,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -755,6 +756,8 @@ int apsim__vfio_ap_mdev_create(struct apsim_vfio_ap *v, const char *str)
 	if (!m)
 		return -ENOMEM;
 	m->v = v;
+	m->req_trigger.fd = -1;
+	m->cfg_chg_trigger.fd = -1;
 	memcpy(m->uuid, uuid, sizeof(uuid));
 
 	/* device_add */
@@ -866,7 +869,9 @@ static void mdev_destroy(struct apsim_vfio_ap *v, struct vfio_ap_mdev *m, bool e
  * calls the driver's request callback, which clears the guest's APCB and signals the
  * request eventfd, then waits until the user - QEMU - releases the device). A simulator
  * cannot block a write on a guest that is only a data structure, so the write fails with
- * -EBUSY and changes nothing: stop the guest first.
+ * -EBUSY; only the request callback's signals are modelled (config-change eventfd to the
+ * guest and the mdev's trigger, request eventfd if registered), the APCB is left alone:
+ * stop the guest first.
  */
 int apsim__vfio_ap_mdev_remove(struct apsim_vfio_ap *v, const char *uuid)
 {
@@ -876,8 +881,13 @@ int apsim__vfio_ap_mdev_remove(struct apsim_vfio_ap *v, const char *uuid)
 	m = apsim__vfio_ap_find_mdev(v, uuid);
 	if (!m)
 		return -ENODEV;
-	if (m->kvm)
+	if (m->kvm) {
+		/* vfio_ap_mdev_request (spec 6.13): config-change eventfd and request eventfd */
+		apsim__vfio_ap_signal_cfg_chg(m);
+		if (m->req_trigger.registered)
+			m->req_trigger.signals++;
 		return -EBUSY;
+	}
 	mdev_destroy(v, m, true);
 	apsim_dbg("vfio_ap: mdev %s removed", uuid);
 	return 0;
@@ -926,6 +936,91 @@ void apsim__vfio_ap_close_device(struct apsim_vfio_ap *v, struct apsim_guest *g)
 		g->mdev[0] = '\0';
 		return;
 	}
+}
+
+/* --- VFIO ioctls (spec 6.13) --- */
+
+int apsim__vfio_ap_ioctl_get_info(struct apsim_vfio_ap *v, const char *uuid, unsigned *ret_flags,
+				  unsigned *ret_num_regions, unsigned *ret_num_irqs)
+{
+	APSIM_CHECK_ARG(v && uuid && ret_flags && ret_num_regions && ret_num_irqs);
+	if (!apsim__vfio_ap_find_mdev(v, uuid))
+		return -ENODEV;
+	*ret_flags = APSIM_VFIO_DEVICE_FLAGS_AP | APSIM_VFIO_DEVICE_FLAGS_RESET;
+	*ret_num_regions = 0;
+	*ret_num_irqs = APSIM_VFIO_AP_NUM_IRQS;
+	return 0;
+}
+
+int apsim__vfio_ap_ioctl_get_irq_info(struct apsim_vfio_ap *v, const char *uuid, long index,
+				      unsigned *ret_count, unsigned *ret_flags)
+{
+	APSIM_CHECK_ARG(v && uuid && ret_count && ret_flags);
+	if (!apsim__vfio_ap_find_mdev(v, uuid))
+		return -ENODEV;
+	if (index != APSIM_VFIO_AP_REQ_IRQ_INDEX && index != APSIM_VFIO_AP_CFG_CHG_IRQ_INDEX)
+		return -EINVAL;
+	*ret_count = 1;
+	*ret_flags = APSIM_VFIO_IRQ_INFO_EVENTFD;
+	return 0;
+}
+
+int apsim__vfio_ap_ioctl_set_irqs(struct apsim_vfio_ap *v, const char *uuid, long index, long fd)
+{
+	struct vfio_ap_trigger *t;
+	struct vfio_ap_mdev *m;
+
+	APSIM_CHECK_ARG(v && uuid);
+	m = apsim__vfio_ap_find_mdev(v, uuid);
+	if (!m)
+		return -ENODEV;
+	if (index == APSIM_VFIO_AP_REQ_IRQ_INDEX)
+		t = &m->req_trigger;
+	else if (index == APSIM_VFIO_AP_CFG_CHG_IRQ_INDEX)
+		t = &m->cfg_chg_trigger;
+	else
+		return -EINVAL;
+	if (fd < -1 || fd > INT_MAX)
+		return -EINVAL;
+	/* a replaced or released eventfd is dropped; the count is of the mdev's index */
+	t->registered = fd >= 0;
+	t->fd = (int) fd;
+	return 0;
+}
+
+int apsim__vfio_ap_ioctl_reset(struct apsim_vfio_ap *v, const char *uuid)
+{
+	struct vfio_ap_mdev *m;
+
+	APSIM_CHECK_ARG(v && uuid);
+	m = apsim__vfio_ap_find_mdev(v, uuid);
+	if (!m)
+		return -ENODEV;
+	return apsim__vfio_ap_reset_mdev_queues(m);
+}
+
+int apsim__vfio_ap_ioctl_other(struct apsim_vfio_ap *v, const char *uuid)
+{
+	APSIM_CHECK_ARG(v && uuid);
+	if (!apsim__vfio_ap_find_mdev(v, uuid))
+		return -ENODEV;
+	return -EOPNOTSUPP;
+}
+
+int apsim__vfio_ap_get_triggers(struct apsim_vfio_ap *v, const char *uuid,
+				struct apsim_vfio_ap_triggers *ret)
+{
+	struct vfio_ap_mdev *m;
+
+	APSIM_CHECK_ARG(v && uuid && ret);
+	m = apsim__vfio_ap_find_mdev(v, uuid);
+	if (!m)
+		return -ENODEV;
+	ret->req_registered = m->req_trigger.registered;
+	ret->req_signals = m->req_trigger.signals;
+	ret->cfg_chg_registered = m->cfg_chg_trigger.registered;
+	ret->cfg_chg_signals = m->cfg_chg_trigger.signals;
+	return 0;
 }
 
 /* --- iteration, persistence --- */

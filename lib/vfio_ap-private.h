@@ -45,6 +45,14 @@ struct vfio_ap_matrix {
 
 struct vfio_ap_mdev;
 
+/* spec 6.13: an eventfd trigger of an mdev, registered with VFIO_DEVICE_SET_IRQS or not;
+ * signals counts the signals while registered */
+struct vfio_ap_trigger {
+	bool registered;
+	int fd;
+	uint64_t signals;
+};
+
 /* struct vfio_ap_queue: drvdata of a queue device bound to vfio_ap (spec 6.2) */
 struct vfio_ap_queue {
 	struct apsim_device *dev;
@@ -69,6 +77,8 @@ struct vfio_ap_mdev {
 	/* coalesced policy: changes of this scan not pushed to the guest yet */
 	bool defer_push;
 	bool defer_filter;
+	struct vfio_ap_trigger req_trigger;     /* spec 6.13 index 0 */
+	struct vfio_ap_trigger cfg_chg_trigger; /* spec 6.13 index 1 */
 	struct apsim_node *node;               /* devices/vfio_ap/matrix/<uuid> */
 	struct vfio_ap_mdev *next;             /* mdev_list, newest first */
 };
@@ -128,6 +138,8 @@ struct vfio_ap_mdev *apsim__vfio_ap_find_mdev(struct apsim_vfio_ap *v, const cha
 bool apsim__vfio_ap_filter_matrix(struct vfio_ap_mdev *m, struct apsim_mask *apm_filtered);
 bool apsim__vfio_ap_filter_cdoms(struct vfio_ap_mdev *m);
 void apsim__vfio_ap_update_guest_apcb(struct vfio_ap_mdev *m);
+/* spec 6.13: signal the config-change eventfd (the guest, and M's trigger if registered) */
+void apsim__vfio_ap_signal_cfg_chg(struct vfio_ap_mdev *m);
 /* reset the queues of M's shadow AQM on each listed adapter */
 int apsim__vfio_ap_reset_queues_for_apids(struct vfio_ap_mdev *m, const struct apsim_mask *apids);
 void apsim__vfio_ap_hot_unplug_adapters(struct vfio_ap_mdev *m, const struct apsim_mask *apids);

@@ -608,6 +608,51 @@ static void test_mdev_and_guest(void **state)
 	assert_string_equal(f->out, "");
 }
 
+/* spec 6.13: the ioctls' output and errno, mdev show, expect cfg-chg-signals */
+static void test_mdev_ioctl(void **state)
+{
+	struct fixture *f = *state;
+
+	small_machine(f);
+	run_ok(f, "scan");
+	run_ok(f, "write bus/ap/apmask -4");
+	run_ok(f, "mdev create " UUID);
+	run_ok(f, "mdev ioctl " UUID " get-info");
+	assert_string_equal(f->out, "flags=AP,RESET num_regions=0 num_irqs=2\n");
+	run_ok(f, "mdev ioctl " UUID " get-irq-info 1");
+	assert_string_equal(f->out, "count=1 flags=EVENTFD\n");
+	assert_int_equal(run(f, "mdev ioctl " UUID " get-irq-info 2"), -EINVAL);
+	assert_string_equal(f->err, "mdev ioctl: get-irq-info: bad index 2\n");
+	assert_int_equal(run(f, "mdev ioctl " UUID " set-irqs 1 -2"), -EINVAL);
+	assert_string_equal(f->err, "mdev ioctl: set-irqs: bad index 1 or fd -2\n");
+	assert_int_equal(run(f, "mdev ioctl " UUID " get-irq-info x"), -APSIM_EUSAGE);
+	assert_string_equal(f->err, "mdev ioctl: bad index 'x'\n");
+	assert_int_equal(run(f, "mdev ioctl " UUID " set-irqs 1"), -APSIM_EUSAGE);
+	assert_string_equal(f->err, "mdev ioctl: set-irqs takes 2 argument(s)\n");
+	assert_int_equal(run(f, "mdev ioctl " UUID " migration 1"), -EOPNOTSUPP);
+	assert_string_equal(f->err, "mdev ioctl: migration: not supported by vfio_ap\n");
+	assert_int_equal(run(f, "mdev ioctl 00000000-0000-4000-8000-000000000000 reset"), -ENODEV);
+	assert_string_equal(f->err, "mdev ioctl: no mdev 00000000-0000-4000-8000-000000000000\n");
+	assert_int_equal(run(f, "mdev show 00000000-0000-4000-8000-000000000000"), -ENODEV);
+	assert_string_equal(f->err, "mdev show: no mdev 00000000-0000-4000-8000-000000000000\n");
+
+	run_ok(f, "mdev ioctl " UUID " set-irqs 1 4");
+	run_ok(f, "write devices/vfio_ap/matrix/" UUID "/assign_adapter 4");
+	run_ok(f, "write devices/vfio_ap/matrix/" UUID "/assign_domain 0x20");
+	run_ok(f, "guest start g " UUID);
+	run_ok(f, "mdev ioctl " UUID " reset");
+	assert_string_equal(f->out, "");
+	run_ok(f, "mdev show " UUID);
+	assert_string_equal(f->out, "mdev " UUID "\n"
+				    "  req_trigger none signals 0\n"
+				    "  cfg_chg_trigger registered signals 1\n");
+	run_ok(f, "expect cfg-chg-signals " UUID " 1");
+	assert_int_equal(run(f, "expect cfg-chg-signals " UUID " 2"), -EBADMSG);
+	assert_string_equal(f->err,
+			    "expected mdev " UUID
+			    " to have 2 config-change signals, got 1\n");
+}
+
 static void test_mdev_create_random(void **state)
 {
 	struct fixture *f = *state;
@@ -786,6 +831,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_expect_tree, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_watch, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_mdev_and_guest, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mdev_ioctl, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_mdev_create_random, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scenario_buffer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scenario_file_and_options, setup, teardown),
