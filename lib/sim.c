@@ -157,6 +157,11 @@ int apsim__sim_new_take_machine(const struct apsim_sim_options *opts, struct aps
 		report(err, "initial AP bus scan", r);
 		goto out_free;
 	}
+	/* Boot settles: the queue resets the first scan started finish on the kernel's 40 ms poll
+	 * (RESET_WAIT, SETIRQ_WAIT), so the system starts as a booted LPAR looks, not frozen in
+	 * the middle of its first scan. */
+	if (apsim_clock_is_virtual(sim->clock))
+		apsim_clock_advance(sim->clock, APSIM_SIM_BOOT_SETTLE_NS);
 	*ret = sim;
 	return 0;
 

@@ -31,6 +31,10 @@ enum apsim_policy {
 APSIM_EXPORT const char *apsim_policy_name(enum apsim_policy p);
 APSIM_EXPORT int apsim_policy_from_name(const char *name, enum apsim_policy *ret);
 
+/* Virtual time that passes after the first scan of a new sim, so that its queue resets are
+ * through (the kernel polls every 40 ms): a new sim's clock reads 100 ms. */
+#define APSIM_SIM_BOOT_SETTLE_NS 100000000ull
+
 /* spec 6.11 mainline defects, reproduced on request */
 #define APSIM_QUIRK_MAINLINE 0x1u
 
