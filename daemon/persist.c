@@ -62,12 +62,12 @@ out_fail:
 	return r;
 }
 
-static void on_change(struct apsim_sim *sim, void *ctx)
+static int on_change(struct apsim_sim *sim, void *ctx)
 {
 	struct apsimd *d = ctx;
 
 	(void) sim;
-	(void) save(d);
+	return save(d);
 }
 
 int apsimd_persist_changed(struct apsimd *d)

@@ -2318,8 +2318,18 @@ int apsim__command_run_at(struct apsim_sim *sim, int argc, char **argv, bool jso
 			return v;
 		}
 	}
-	if (r >= 0 && sim->on_change && command_changes(argc, argv))
-		sim->on_change(sim, sim->on_change_ctx);
+	if (r >= 0 && sim->on_change && command_changes(argc, argv)) {
+		int s = sim->on_change(sim, sim->on_change_ctx);
+
+		if (s < 0) {
+			char *cmd = join_args(argc, argv, 0);
+
+			c.name = NULL;
+			r = fail(&c, s, "'%s' was applied but the state could not be saved: %s",
+				 cmd ? cmd : "?", strerror(-s));
+			free(cmd);
+		}
+	}
 	return r;
 }
 

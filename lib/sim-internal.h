@@ -56,7 +56,9 @@ struct apsim_sim {
 	int run_depth;		   /* nested 'run' */
 	const char *scenario_path; /* the scenario file being run (nested run paths) */
 	/* called after every successful state-changing command (daemon persistence) */
-	void (*on_change)(struct apsim_sim *sim, void *ctx);
+	/* 0, or -errno when the change could not be made durable: the command then fails, so
+	 * nothing is acknowledged that a crash could lose */
+	int (*on_change)(struct apsim_sim *sim, void *ctx);
 	void *on_change_ctx;
 };
 

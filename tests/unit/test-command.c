@@ -772,10 +772,18 @@ static void test_scenario_file_and_options(void **state)
 	rmdir(dir);
 }
 
-static void count_change(struct apsim_sim *sim, void *ctx)
+static int count_change(struct apsim_sim *sim, void *ctx)
 {
 	(void) sim;
 	(*(unsigned *) ctx)++;
+	return 0;
+}
+
+static int failing_save(struct apsim_sim *sim, void *ctx)
+{
+	(void) sim;
+	(void) ctx;
+	return -ENOSPC;
 }
 
 static void test_on_change_hook(void **state)
@@ -792,6 +800,19 @@ static void test_on_change_hook(void **state)
 	assert_int_equal(f->changes, 2);
 	assert_int_equal(run(f, "write bus/ap/apmask +300"), -EINVAL);
 	assert_int_equal(f->changes, 2);
+}
+
+/* a change that could not be made durable is not acknowledged: the command fails */
+static void test_on_change_failure_fails_the_command(void **state)
+{
+	struct fixture *f = *state;
+
+	f->sim->on_change = failing_save;
+	assert_int_equal(run(f, "write bus/ap/apmask -4"), -ENOSPC);
+	assert_string_equal(f->err, "'write bus/ap/apmask -4' was applied but the state "
+				    "could not be saved: No space left on device\n");
+	/* reads change nothing and need no save */
+	run_ok(f, "read bus/ap/scans");
 }
 
 static void test_help(void **state)
@@ -837,6 +858,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_mdev_create_random, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scenario_buffer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scenario_file_and_options, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_on_change_failure_fails_the_command, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_on_change_hook, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_help, setup, teardown),
 	};
