@@ -981,6 +981,20 @@ int apsim_tree_open_check(struct apsim_tree *t, const char *path, bool rd, bool 
 	return check_access(&res, rd, wr);
 }
 
+/* The open(2) of an attribute for reading or writing: follows links, -EISDIR for a
+ * directory, then the kernel's permission checks. */
+static int resolve_attr(struct apsim_tree *t, const char *path, bool rd, bool wr,
+			struct resolved *ret)
+{
+	int r = resolve(t, path, true, ret);
+
+	if (r < 0)
+		return r;
+	if (!ret->group)
+		return -EISDIR;
+	return check_access(ret, rd, wr);
+}
+
 ssize_t apsim_tree_read(struct apsim_tree *t, const char *path, char *buf, size_t len)
 {
 	char page[APSIM_SYSFS_PAGE];
@@ -990,12 +1004,7 @@ ssize_t apsim_tree_read(struct apsim_tree *t, const char *path, char *buf, size_
 	int r;
 
 	APSIM_CHECK_ARG(t && path && (buf || len == 0));
-	r = resolve(t, path, true, &res);
-	if (r < 0)
-		return r;
-	if (!res.group)
-		return -EISDIR;
-	r = check_access(&res, true, false);
+	r = resolve_attr(t, path, true, false, &res);
 	if (r < 0)
 		return r;
 	a = &res.group->attrs[res.idx];
@@ -1022,12 +1031,7 @@ ssize_t apsim_tree_write(struct apsim_tree *t, const char *path, const char *buf
 	int r;
 
 	APSIM_CHECK_ARG(t && path && (buf || len == 0));
-	r = resolve(t, path, true, &res);
-	if (r < 0)
-		return r;
-	if (!res.group)
-		return -EISDIR;
-	r = check_access(&res, false, true);
+	r = resolve_attr(t, path, false, true, &res);
 	if (r < 0)
 		return r;
 	if (len > APSIM_SYSFS_PAGE)
