@@ -15,8 +15,8 @@
 #include <time.h>
 
 #include "apsim/apsim.h"
-#include "guest-internal.h"
-#include "sim-internal.h"
+#include "kvm/guest-internal.h"
+#include "sim/sim-internal.h"
 
 #define GUESTS 16
 

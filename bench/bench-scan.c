@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "apsim/apsim.h"
-#include "bus-internal.h"
+#include "bus/bus-internal.h"
 
 static double now_ms(void)
 {

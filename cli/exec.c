@@ -33,7 +33,7 @@
 
 #include "client.h"
 #include "exec.h"
-#include "fs-util-internal.h"
+#include "base/fs-util-internal.h"
 
 #define WHO "apsim exec"
 

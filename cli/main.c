@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * apsim: the command line (docs/cli.md). Global options, then one command of the shared
- * grammar (lib/command.c) run against a fresh simulator, or sent to a running apsimd with
+ * grammar (lib/script/command.c) run against a fresh simulator, or sent to a running apsimd with
  * --socket. `apsim run FILE...` gives every scenario file a simulator of its own.
  * Exit codes: 0 ok, 1 failure, 2 usage.
  */
@@ -15,7 +15,7 @@
 #include "apsim/apsim.h"
 #include "exec.h"
 #include "remote.h"
-#include "sim-internal.h"
+#include "sim/sim-internal.h"
 
 #ifndef APSIM_VERSION
 #define APSIM_VERSION "0.1.0"

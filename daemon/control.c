@@ -32,7 +32,7 @@
 
 #include "apsim/apsim.h"
 #include "apsimd.h"
-#include "sim-internal.h"
+#include "sim/sim-internal.h"
 
 #ifndef APSIMD_VERSION
 #define APSIMD_VERSION "unknown"

@@ -30,7 +30,7 @@
 
 #include "apsim/apsim.h"
 #include "apsimd.h"
-#include "fs-util-internal.h"
+#include "base/fs-util-internal.h"
 
 extern char **environ;
 

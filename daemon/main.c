@@ -28,7 +28,7 @@
 
 #include "apsim/apsim.h"
 #include "apsimd.h"
-#include "fs-util-internal.h"
+#include "base/fs-util-internal.h"
 
 #ifndef APSIMD_VERSION
 #define APSIMD_VERSION "unknown"

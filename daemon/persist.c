@@ -3,7 +3,7 @@
  * persist.c - the daemon's state directory (design.md "Persistence"): restore the sim from
  * STATE/state.json at start, save it after every acknowledged change (a FUSE write of the
  * host tree, or a state-changing command through the sim's on_change hook), atomically, and
- * only when the saved content would change. The format is lib/state.c's.
+ * only when the saved content would change. The format is lib/sim/state.c's.
  */
 #define _GNU_SOURCE
 
@@ -18,8 +18,8 @@
 
 #include "apsim/apsim.h"
 #include "apsimd.h"
-#include "sim-internal.h"
-#include "state-internal.h"
+#include "sim/sim-internal.h"
+#include "sim/state-internal.h"
 
 struct apsimd_persist {
 	char *path;	     /* STATE/state.json */

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "apsim/machine.h"
-#include "machine-json-internal.h"
+#include "machine/machine-json-internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "apsim/apsim.h"
-#include "sim-internal.h"
+#include "sim/sim-internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fuzz-state.c - libFuzzer target for the daemon's state loader (lib/state.c): any input
+ * fuzz-state.c - libFuzzer target for the daemon's state loader (lib/sim/state.c): any input
  * either fails with -EINVAL and a message naming the source, or builds a sim whose state
  * serializes to a document that loads again and serializes to the same text.
  */
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "apsim/sim.h"
-#include "state-internal.h"
+#include "sim/state-internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -29,7 +29,7 @@
 #include <string.h>
 
 #include "apsim/apsim.h"
-#include "bus-internal.h"
+#include "bus/bus-internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of the AP bus (lib/bus.c, lib/bus-attrs.c): a bus over an empty emulated
+ * Unit tests of the AP bus (lib/bus/bus.c, lib/bus/attrs.c): a bus over an empty emulated
  * machine, its own sysfs tree, uevent log and virtual clock. Attribute contents, uevent
  * sequences and errnos are compared exactly.
  */
@@ -16,8 +16,8 @@
 #include <cmocka.h>
 
 #include "apsim/apsim.h"
-#include "bus-internal.h"
-#include "kstrto-internal.h"
+#include "bus/bus-internal.h"
+#include "base/kstrto-internal.h"
 
 struct fixture {
 	struct apsim_machine *m;
@@ -1159,7 +1159,7 @@ static void test_full_machine(void **state)
 	assert_int_equal(nevents(f), 0);
 }
 
-/* lib/kstrto.c, used by the stores above and by vfio_ap */
+/* lib/base/kstrto.c, used by the stores above and by vfio_ap */
 static void test_kstrto_parsers(void **state)
 {
 	unsigned long long ull;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test-clock.c - virtual/monotonic clocks, timer ordering and re-arming, durations; plus the
- * log sink (lib/log.c has no test binary of its own in tests/unit/meson.build).
+ * log sink (lib/base/log.c has no test binary of its own in tests/unit/meson.build).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -20,7 +20,7 @@
 
 #include "apsim/clock.h"
 #include "apsim/log.h"
-#include "macro-internal.h"
+#include "base/macro-internal.h"
 
 struct rec_timer {
 	struct apsim_timer timer;

@@ -14,7 +14,7 @@
 #include <jansson.h>
 
 #include "apsim/apsim.h"
-#include "sim-internal.h"
+#include "sim/sim-internal.h"
 
 struct fixture {
 	struct apsim_sim *sim;

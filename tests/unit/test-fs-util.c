@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "fs-util-internal.h"
+#include "base/fs-util-internal.h"
 
 static char base[64];
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of the KVM guests (lib/guest.c): the APCB and its update counter, the guest's own
+ * Unit tests of the KVM guests (lib/kvm/guest.c): the APCB and its update counter, the guest's own
  * AP bus over the host machine seen through the APCB (QCI masks, TAPQ/ZAPQ RC 01 outside the
  * APCB, no SCLP), its own tree and uevent log, and the rescan on every APCB change.
  */
@@ -16,8 +16,8 @@
 #include <cmocka.h>
 
 #include "apsim/apsim.h"
-#include "bus-internal.h"
-#include "guest-internal.h"
+#include "bus/bus-internal.h"
+#include "kvm/guest-internal.h"
 
 struct fixture {
 	struct apsim_machine *m;

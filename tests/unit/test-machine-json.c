@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "apsim/apsim.h"
-#include "machine-json-internal.h"
+#include "machine/machine-json-internal.h"
 
 static struct apsim_machine *load_ok(const char *text)
 {

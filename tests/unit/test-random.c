@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Randomized test of the vfio_ap safety invariants (lib/invariants.c): thousands of random
+ * Randomized test of the vfio_ap safety invariants (lib/sim/invariants.c): thousands of random
  * operations - LPAR adapter/domain/control-domain changes with notification on and off, scans,
  * the periodic rescan, QCI switched off and on, other APXA maxima, apmask/aqmask writes, (un)assignments and ap_config writes, manual
  * unbind/bind, injected reset failures, card swaps, checkstops and deconfiguration, guest
@@ -27,8 +27,8 @@
 #include <cmocka.h>
 
 #include "apsim/apsim.h"
-#include "guest-internal.h"
-#include "sim-internal.h"
+#include "kvm/guest-internal.h"
+#include "sim/sim-internal.h"
 
 #define DEFAULT_STEPS 4000
 #define HISTORY 4096

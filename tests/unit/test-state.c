@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test-state.c - the daemon's persisted state (lib/state.c): serialize, atomic write, load
+ * test-state.c - the daemon's persisted state (lib/sim/state.c): serialize, atomic write, load
  * with the exact error messages, and save/load round trips.
  */
 #define _GNU_SOURCE
@@ -19,7 +19,7 @@
 #include <cmocka.h>
 
 #include "apsim/apsim.h"
-#include "state-internal.h"
+#include "sim/state-internal.h"
 
 #define U1 "11111111-2222-4333-8444-555555555555"
 #define U2 "22222222-2222-4333-8444-555555555555"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of vfio_ap (lib/vfio_ap*.c, lib/invariants.c): the matrix device and mdev sysfs
+ * Unit tests of vfio_ap (lib/vfio_ap*.c, lib/sim/invariants.c): the matrix device and mdev sysfs
  * layout, the mdev attributes with their exact errno (spec 6.3, 6.4), filtering (6.5), guest
  * attach/detach (6.6), resets (6.7), probe/remove (6.8), status (6.9), in_use (6.10), the three
  * hot plug policies and the mainline quirks (6.11), persistence helpers and the invariants.
@@ -17,10 +17,10 @@
 #include <cmocka.h>
 
 #include "apsim/apsim.h"
-#include "bus-internal.h"
-#include "guest-internal.h"
-#include "vfio_ap-internal.h"
-#include "vfio_ap-private.h"
+#include "bus/bus-internal.h"
+#include "kvm/guest-internal.h"
+#include "vfio_ap/vfio_ap-internal.h"
+#include "vfio_ap/vfio_ap-private.h"
 
 #define U1 "11111111-1111-4111-8111-111111111111"
 #define U2 "22222222-2222-4222-8222-222222222222"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of the zcrypt multiple device nodes (lib/zcdn.c, spec 4.4, clients.md 3.5):
+ * Unit tests of the zcrypt multiple device nodes (lib/zcrypt/zcdn.c, spec 4.4, clients.md 3.5):
  * class/zcrypt create/destroy, node naming and minors, the sysfs layout, the four masks with
  * the spec 4.2 grammar, the dev/uevent attributes and the add/remove/synthetic uevents.
  */
@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "apsim/apsim.h"
-#include "zcdn-internal.h"
+#include "zcrypt/zcdn-internal.h"
 
 #define ZERO_MASK "0x0000000000000000000000000000000000000000000000000000000000000000\n"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of the default AP drivers (lib/zcrypt.c): cex4card / cex4queue binding, the
+ * Unit tests of the default AP drivers (lib/zcrypt/cex4.c): cex4card / cex4queue binding, the
  * type, online and load attributes, online propagation and its uevents.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "apsim/apsim.h"
-#include "bus-internal.h"
+#include "bus/bus-internal.h"
 
 struct fixture {
 	struct apsim_machine *m;

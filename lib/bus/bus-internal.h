@@ -9,7 +9,7 @@
 #include "apsim/bus.h"
 #include "apsim/clock.h"
 #include "apsim/uevent.h"
-#include "macro-internal.h"
+#include "base/macro-internal.h"
 
 /* spec 2.4 / ap_bus.h */
 enum apsim_dev_state {

@@ -19,14 +19,14 @@
 #include <unistd.h>
 
 #include "apsim/apsim.h"
-#include "bus-internal.h"
-#include "fs-util-internal.h"
-#include "machine-json-internal.h"
-#include "macro-internal.h"
-#include "sim-internal.h"
-#include "state-internal.h"
-#include "vfio_ap-internal.h"
-#include "zcdn-internal.h"
+#include "bus/bus-internal.h"
+#include "base/fs-util-internal.h"
+#include "machine/machine-json-internal.h"
+#include "base/macro-internal.h"
+#include "sim/sim-internal.h"
+#include "sim/state-internal.h"
+#include "vfio_ap/vfio_ap-internal.h"
+#include "zcrypt/zcdn-internal.h"
 
 #define MAX_STATE_SIZE (16u << 20)
 #define MAX_MDEVS      4096

@@ -21,9 +21,9 @@
 #include "apsim/machine.h"
 #include "apsim/sysfs.h"
 #include "apsim/uevent.h"
-#include "bus-internal.h"
-#include "guest-internal.h"
-#include "macro-internal.h"
+#include "bus/bus-internal.h"
+#include "kvm/guest-internal.h"
+#include "base/macro-internal.h"
 
 static bool in_apcb(const struct apsim_guest *g, unsigned qid)
 {

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 
 #include "apsim/sysfs.h"
-#include "bus-internal.h"
-#include "kstrto-internal.h"
+#include "bus/bus-internal.h"
+#include "base/kstrto-internal.h"
 
 struct apsim_zcrypt {
 	struct apsim_bus *bus;

@@ -19,11 +19,11 @@
 #include <jansson.h>
 
 #include "apsim/apsim.h"
-#include "bus-internal.h"
-#include "guest-internal.h"
-#include "machine-json-internal.h"
-#include "sim-internal.h"
-#include "vfio_ap-internal.h"
+#include "bus/bus-internal.h"
+#include "kvm/guest-internal.h"
+#include "machine/machine-json-internal.h"
+#include "sim/sim-internal.h"
+#include "vfio_ap/vfio_ap-internal.h"
 
 #define CMD_CHANGES 0x1u /* changes the model: on_change hook afterwards */
 #define CMD_JSON    0x2u /* accepts --json among its arguments */

@@ -24,10 +24,10 @@
 #include <stdio.h>
 
 #include "apsim/bus.h"
-#include "guest-internal.h"
-#include "macro-internal.h"
-#include "vfio_ap-internal.h"
-#include "vfio_ap-private.h"
+#include "kvm/guest-internal.h"
+#include "base/macro-internal.h"
+#include "vfio_ap/vfio_ap-internal.h"
+#include "vfio_ap/vfio_ap-private.h"
 
 static int fail(char *msg, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -11,13 +11,13 @@
 #include <string.h>
 
 #include "apsim/apsim.h"
-#include "bus-internal.h"
-#include "guest-internal.h"
-#include "machine-json-internal.h"
-#include "macro-internal.h"
-#include "sim-internal.h"
-#include "vfio_ap-internal.h"
-#include "zcdn-internal.h"
+#include "bus/bus-internal.h"
+#include "kvm/guest-internal.h"
+#include "machine/machine-json-internal.h"
+#include "base/macro-internal.h"
+#include "sim/sim-internal.h"
+#include "vfio_ap/vfio_ap-internal.h"
+#include "zcrypt/zcdn-internal.h"
 
 static const char *const policy_names[_APSIM_POLICY_MAX] = {
     [APSIM_POLICY_KERNEL] = "kernel",

@@ -24,7 +24,7 @@
 #include <jansson.h>
 
 #include "apsim/uevent.h"
-#include "macro-internal.h"
+#include "base/macro-internal.h"
 
 #define LOG_MIN_ALLOC 64
 #define CHUNK_SIZE    (256u * 1024u)

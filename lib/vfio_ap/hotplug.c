@@ -18,10 +18,10 @@
 #include <errno.h>
 #include <string.h>
 
-#include "bus-internal.h"
-#include "guest-internal.h"
-#include "macro-internal.h"
-#include "vfio_ap-private.h"
+#include "bus/bus-internal.h"
+#include "kvm/guest-internal.h"
+#include "base/macro-internal.h"
+#include "vfio_ap/vfio_ap-private.h"
 
 static bool queue_passable(const struct vfio_ap_queue *q)
 {

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "apsim/apsim.h"
-#include "sim-internal.h"
+#include "sim/sim-internal.h"
 
 int apsim__scenario_run_buffer(struct apsim_sim *sim, const char *name, const char *buf, size_t len,
 			       bool json, FILE *out, FILE *err)

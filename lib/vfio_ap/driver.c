@@ -14,11 +14,11 @@
 
 #include "apsim/clock.h"
 #include "apsim/uevent.h"
-#include "bus-internal.h"
-#include "guest-internal.h"
-#include "macro-internal.h"
-#include "vfio_ap-internal.h"
-#include "vfio_ap-private.h"
+#include "bus/bus-internal.h"
+#include "kvm/guest-internal.h"
+#include "base/macro-internal.h"
+#include "vfio_ap/vfio_ap-internal.h"
+#include "vfio_ap/vfio_ap-private.h"
 
 /* spec 5.4: CEX4..CEX8, queue devices only (cards always go to cex4card) */
 static const struct apsim_device_id vfio_ap_queue_ids[] = {

@@ -24,12 +24,12 @@
 
 #include "apsim/clock.h"
 #include "apsim/uevent.h"
-#include "bus-internal.h"
-#include "guest-internal.h"
-#include "kstrto-internal.h"
-#include "macro-internal.h"
-#include "vfio_ap-internal.h"
-#include "vfio_ap-private.h"
+#include "bus/bus-internal.h"
+#include "kvm/guest-internal.h"
+#include "base/kstrto-internal.h"
+#include "base/macro-internal.h"
+#include "vfio_ap/vfio_ap-internal.h"
+#include "vfio_ap/vfio_ap-private.h"
 
 void apsim__vfio_ap_uevent(struct apsim_vfio_ap *v, struct apsim_node *node,
 			   enum apsim_uevent_action action, const char *subsystem,

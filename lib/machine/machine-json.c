@@ -12,8 +12,8 @@
 
 #include "apsim/machine.h"
 #include "apsim/mask.h"
-#include "machine-json-internal.h"
-#include "macro-internal.h"
+#include "machine/machine-json-internal.h"
+#include "base/macro-internal.h"
 
 struct loader {
 	const char *source;

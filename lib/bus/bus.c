@@ -18,8 +18,8 @@
 #include "apsim/clock.h"
 #include "apsim/sysfs.h"
 #include "apsim/uevent.h"
-#include "bus-internal.h"
-#include "kstrto-internal.h"
+#include "bus/bus-internal.h"
+#include "base/kstrto-internal.h"
 
 #define NR_QIDS (APSIM_MASK_BITS * APSIM_MASK_BITS)
 

@@ -51,7 +51,7 @@
 #endif
 
 #include "apsim/sysfs.h"
-#include "macro-internal.h"
+#include "base/macro-internal.h"
 
 #define NAME_MAX_LEN	   255
 #define MAX_SYMLINK_FOLLOW 40

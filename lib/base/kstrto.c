@@ -8,7 +8,7 @@
 #include <limits.h>
 #include <stdint.h>
 
-#include "kstrto-internal.h"
+#include "base/kstrto-internal.h"
 
 static int lower(int c)
 {

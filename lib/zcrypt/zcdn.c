@@ -25,8 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "macro-internal.h"
-#include "zcdn-internal.h"
+#include "base/macro-internal.h"
+#include "zcrypt/zcdn-internal.h"
 
 #define ZCRYPT_NAME "zcrypt"
 

@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fs-util-internal.h"
+#include "base/fs-util-internal.h"
 
 int apsim__write_all(int fd, const void *buf, size_t len)
 {

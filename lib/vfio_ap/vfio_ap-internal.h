@@ -63,7 +63,7 @@ int apsim__vfio_ap_get_triggers(struct apsim_vfio_ap *v, const char *uuid,
 int apsim__vfio_ap_for_each_mdev(struct apsim_vfio_ap *v, int (*fn)(const char *uuid, void *ctx),
 				 void *ctx);
 
-/* See apsim_sim_check_invariants() (lib/invariants.c). The attached guests are reached
+/* See apsim_sim_check_invariants() (lib/sim/invariants.c). The attached guests are reached
  * through their mdevs. 0, or -EPROTO with the first violation described in msg. */
 int apsim__vfio_ap_check_invariants(struct apsim_vfio_ap *v, char *msg, size_t len);
 

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "apsim/sysfs.h"
-#include "bus-internal.h"
-#include "kstrto-internal.h"
+#include "bus/bus-internal.h"
+#include "base/kstrto-internal.h"
 
 static ssize_t emit(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -11,7 +11,7 @@
 
 #include "apsim/bus.h"
 #include "apsim/machine.h"
-#include "macro-internal.h"
+#include "base/macro-internal.h"
 
 #define NR_APIDS  256
 #define NR_QUEUES (NR_APIDS * 256)

@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "apsim/sysfs.h"
-#include "macro-internal.h"
-#include "fs-util-internal.h"
+#include "base/macro-internal.h"
+#include "base/fs-util-internal.h"
 
 #define DUMP_PATH_MAX 4096
 
