@@ -23,18 +23,19 @@ import subprocess
 import sys
 
 # Lowest first; files in one layer may call each other (no circles still), a layer may call
-# every layer below it. Drivers (zcrypt, vfio_ap) sit side by side above the bus.
+# every layer below it. A KVM guest runs its own bus and zcrypt; vfio_ap programs guests.
 LAYERS = [
     ("lib/base", 0),
     ("lib/machine", 1),
     ("lib/sysfs", 1),
     ("lib/bus", 2),
     ("lib/zcrypt", 3),
-    ("lib/vfio_ap", 3),
-    ("lib/sim", 4),
-    ("lib/script", 5),
-    ("cli", 6),
-    ("daemon", 6),
+    ("lib/kvm", 4),
+    ("lib/vfio_ap", 5),
+    ("lib/sim", 6),
+    ("lib/script", 7),
+    ("cli", 8),
+    ("daemon", 8),
 ]
 MAX_LINES = 1000
 
