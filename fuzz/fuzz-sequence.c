@@ -7,8 +7,9 @@
  * policy the first byte chooses.
  *
  * After every operation the vfio_ap safety invariants must hold (apsim_sim_check_invariants).
- * While no guest runs (guests are not persisted: a daemon restart is a host reboot), every
- * operation is also replayed on a fresh model rebuilt from the state saved just before it
+ * While the saved state is all there is (no guest runs: guests are not persisted, a daemon
+ * restart is a host reboot; no firmware change waits for a scan; no driver binding was made
+ * by hand), every operation is also replayed on a fresh model rebuilt from the state saved just before it
  * (the daemon's persistence round trip): both must return the same result and save the same
  * state afterwards. Any difference aborts with the operation and both states.
  *
@@ -59,6 +60,11 @@ static const char *const assign_what[] = { "adapter", "domain", "control_domain"
 struct fuzz_run {
 	FILE *devnull;
 	bool guest_running[N_GUESTS];
+	bool notify_off;
+	/* the firmware changed since the bus last looked: a restart would scan it in first */
+	bool unscanned;
+	/* a driver bind/unbind by hand: a restart probes every device afresh */
+	bool hand_bound;
 };
 
 static void die(const char *what, const char *line, const char *a, const char *b)
@@ -68,8 +74,7 @@ static void die(const char *what, const char *line, const char *a, const char *b
 	abort();
 }
 
-/* Decodes one operation into a command line; false when the opcode only changes the
- * fuzzer's bookkeeping (none today) or the line would not fit. */
+/* Decodes one operation (opcode, a, b) into a command line. */
 static void decode(uint8_t op, uint8_t a, uint8_t b, char *line, size_t len)
 {
 	unsigned adapter = a % (N_ADAPTERS + 1), domain = b % (N_DOMAINS + 1);
@@ -133,7 +138,7 @@ static void decode(uint8_t op, uint8_t a, uint8_t b, char *line, size_t len)
 	}
 }
 
-static void track_guests(struct fuzz_run *run, const char *line, int r)
+static void track(struct fuzz_run *run, const char *line, int r)
 {
 	unsigned g;
 
@@ -143,14 +148,30 @@ static void track_guests(struct fuzz_run *run, const char *line, int r)
 		run->guest_running[g] = true;
 	else if (sscanf(line, "guest stop g%u", &g) == 1 && g < N_GUESTS)
 		run->guest_running[g] = false;
+	else if (strcmp(line, "machine notify off") == 0)
+		run->notify_off = true;
+	else if (strcmp(line, "machine notify on") == 0)
+		run->notify_off = false;
+	else if (strcmp(line, "scan") == 0)
+		run->unscanned = false;
+	else if (strncmp(line, "machine lpar", 12) == 0)
+		run->unscanned |= run->notify_off;      /* with notify on the bus rescans at once */
+	else if (strncmp(line, "machine card", 12) == 0)
+		run->unscanned = true;                  /* checkstops are found by the next scan */
+	else if (strncmp(line, "write bus/ap/drivers/", 21) == 0)
+		run->hand_bound = true;
 }
 
-static bool any_guest(const struct fuzz_run *run)
+/* The live model and one restored from its saved state can only agree while the saved
+ * state is all there is: no guest (not persisted), no firmware change the bus has not
+ * scanned yet (a restarted daemon scans it in at once) and no binding made by hand (a
+ * restart probes every device as a boot does). */
+static bool comparable(const struct fuzz_run *run)
 {
 	for (unsigned g = 0; g < N_GUESTS; g++)
 		if (run->guest_running[g])
-			return true;
-	return false;
+			return false;
+	return !run->unscanned && !run->hand_bound;
 }
 
 static char *save(struct apsim_sim *sim)
@@ -219,7 +240,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n_ops = MAX_OPS;
 	for (size_t i = 0; i < n_ops; i++) {
 		const uint8_t *p = data + 1 + 3 * i;
-		bool check_restore = !any_guest(&run);
+		bool check_restore = comparable(&run);
 		char *before = check_restore ? save(sim) : NULL;
 		int r;
 
@@ -227,7 +248,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r = apsim_sim_exec(sim, line, false, run.devnull, run.devnull);
 		if (getenv("APSIM_FUZZ_VERBOSE"))
 			fprintf(stderr, "%d %s\n", r, line);
-		track_guests(&run, line, r);
+		track(&run, line, r);
 
 		apsim_sim_lock(sim);
 		if (apsim_sim_check_invariants(sim, msg, sizeof(msg)) != 0) {
@@ -236,8 +257,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		apsim_sim_unlock(sim);
 
-		/* starting a guest leaves the persisted world: nothing to compare against */
-		if (check_restore && !any_guest(&run)) {
+		/* a guest start or an unscanned firmware change: nothing to compare against */
+		if (check_restore && comparable(&run)) {
 			char *after = save(sim);
 
 			replay(&run, &opts, before, line, r, after);
