@@ -152,6 +152,11 @@ err_case "define of a defined device" 1 "Error: Device $U1 on matrix already def
 err_case "stop of an inactive device" 1 "Error: Device $U2 is not an active mdev" stop -u "$U2"
 err_case "undefine of an undefined uuid" 1 "Error: No devices match the specified uuid" \
 	undefine -u "$U2"
+err_case "modify --live: only a callout can do it (ap-check would)" 1 \
+	"Error: Live modification is not supported for this device type. Changing the device configuration requires stopping and restarting the device." \
+	modify -u "$U1" --live --jsonfile "$T/u2.json"
+check_eq "U1 unchanged by the refused live modify" "$(printf '0a.0006\n0a.000b')" \
+	"$(cat "$mdir/$U1/matrix")"
 check_eq "no mdev made by the failures" "$((avail0 - 2))" "$(avail)"
 
 # --- modify, stop, undefine --------------------------------------------------------------
