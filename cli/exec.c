@@ -9,6 +9,9 @@
  *   /etc/mdevctl.d   STATE/mdevctl.d of the daemon (persistent mdev definitions), or a
  *                    scratch tmpfs when the daemon has no state dir; either way with the
  *                    scripts.d/callouts and scripts.d/notifiers directories mdevctl 1.2 needs
+ *   /usr/lib/mdevctl/scripts.d
+ *                    a scratch tmpfs with callouts/ and notifiers/: mdevctl >= 1.3 requires
+ *                    them and searches them before /etc/mdevctl.d/scripts.d (mdevctl_lib_dirs)
  *   /run/lock        a scratch tmpfs (ap-check's s390apconfig.lock)
  *
  * and, when the daemon sends udev events on netlink, in the daemon's private network
@@ -65,6 +68,30 @@ static int fail(const char *what, const char *path, int err)
 	fprintf(stderr, WHO ": %s '%s': %s%s\n", what, path, strerror(err),
 		err == EPERM ? " (needs root)" : "");
 	return -err;
+}
+
+/*
+ * mdevctl >= 1.3 (MDEVCTL_SCRIPTDIR of Debian's build) looks for callouts and notifiers in
+ * /usr/lib/mdevctl/scripts.d first and refuses to run without its callouts/ and notifiers/.
+ * A scratch tmpfs, so that the host's callouts (a host's ap-check) never act on the simulated
+ * tree and a callout installed inside the namespace goes with it. A separate directory from
+ * /etc/mdevctl.d/scripts.d: mdevctl runs every notifier of both, so one directory bound twice
+ * would notify twice. The empty mountpoint is created on the host if missing.
+ */
+static int mdevctl_lib_dirs(void)
+{
+	static const char dir[] = "/usr/lib/mdevctl/scripts.d";
+	int r;
+
+	r = apsim__mkdir_p(dir, 0755, false);
+	if (r < 0)
+		return fail("cannot create", dir, -r);
+	if (mount("apsim-mdevctl-scripts", dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+		return fail("cannot mount a tmpfs on", dir, errno);
+	r = mdevctl_subdirs("/usr/lib/mdevctl");
+	if (r < 0)
+		return fail("cannot create the mdevctl directories in", dir, -r);
+	return 0;
 }
 
 /* Asks the daemon for the tree (host, or a guest's) and its mdevctl dir. */
@@ -166,6 +193,10 @@ static int setup_namespace(const char *tree, const char *mdevctl, const char *ne
 			return fail("cannot create the mdevctl directories in", "/etc/mdevctl.d",
 				    -r);
 	}
+
+	r = mdevctl_lib_dirs();
+	if (r < 0)
+		return r;
 
 	r = apsim__mkdir_p("/run/lock", 0755, false);
 	if (r < 0)
