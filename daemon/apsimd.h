@@ -36,7 +36,12 @@ struct apsimd {
 	bool verbose;
 };
 
+/* --- log.c ------------------------------------------------------------------------------ */
+
+/* One message (no trailing newline): on stderr, or to syslog after apsimd_log_to_syslog(). */
 void apsimd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* From now on apsimd_log() writes to syslog (the daemon has detached from its terminal). */
+void apsimd_log_to_syslog(void);
 
 /* --- fuse-ops.c ------------------------------------------------------------------------ */
 

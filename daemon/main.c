@@ -17,12 +17,10 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,22 +33,6 @@
 #endif
 
 #define TIMER_MAX_WAIT_NS (20 * APSIM_NSEC_PER_MSEC)
-
-static bool use_syslog;
-
-void apsimd_log(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (use_syslog) {
-		vsyslog(LOG_ERR, fmt, ap);
-	} else {
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-	}
-	va_end(ap);
-}
 
 /* --- the timer thread ---------------------------------------------------------------------- */
 
@@ -395,8 +377,7 @@ static void ready(int fd, bool foreground)
 	if (!foreground) {
 		FILE *n;
 
-		openlog("apsimd", LOG_PID, LOG_DAEMON);
-		use_syslog = true;
+		apsimd_log_to_syslog();
 		n = freopen("/dev/null", "r", stdin);
 		n = freopen("/dev/null", "w", stdout);
 		n = freopen("/dev/null", "w", stderr);
