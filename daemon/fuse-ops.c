@@ -95,6 +95,28 @@ static bool is_root(const char *path)
 	return path[0] == '\0' || strcmp(path, "/") == 0;
 }
 
+/* Takes the sim lock and returns the tree; NULL, with the lock released, while the tree is not
+ * there (a guest that is not running). */
+static struct apsim_tree *lock_tree(struct apsimd_fs *fs)
+{
+	struct apsim_tree *t;
+
+	apsim_sim_lock(fs->d->sim);
+	t = mount_tree(fs);
+	if (!t)
+		apsim_sim_unlock(fs->d->sim);
+	return t;
+}
+
+/* The stat of path while the tree is not there: only the (empty) root exists. */
+static int stat_missing_tree(const struct apsimd_fs *fs, const char *path, struct stat *st)
+{
+	if (!is_root(path))
+		return -ENOENT;
+	fill_empty_root(fs, st);
+	return 0;
+}
+
 static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
 	struct apsimd_fs *fs = current_fs();
@@ -103,15 +125,9 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	int r;
 
 	(void) fi;
-	apsim_sim_lock(fs->d->sim);
-	t = mount_tree(fs);
-	if (!t) {
-		apsim_sim_unlock(fs->d->sim);
-		if (!is_root(path))
-			return -ENOENT;
-		fill_empty_root(fs, st);
-		return 0;
-	}
+	t = lock_tree(fs);
+	if (!t)
+		return stat_missing_tree(fs, path, st);
 	r = apsim_tree_lookup(t, path, &info);
 	apsim_sim_unlock(fs->d->sim);
 	if (r < 0)
@@ -174,13 +190,11 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 	(void) fi;
 	if (flags & FUSE_READDIR_PLUS)
 		dc.flags = FUSE_FILL_DIR_PLUS;
-	apsim_sim_lock(fs->d->sim);
-	t = mount_tree(fs);
+	t = lock_tree(fs);
 	if (!t) {
-		apsim_sim_unlock(fs->d->sim);
-		if (!is_root(path))
-			return -ENOENT;
-		fill_empty_root(fs, &st);
+		r = stat_missing_tree(fs, path, &st);
+		if (r < 0)
+			return r;
 		filler(buf, ".", &st, 0, 0);
 		filler(buf, "..", NULL, 0, 0);
 		return 0;
@@ -314,22 +328,37 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 	return (int) n;
 }
 
+/* Looks path up under the sim lock (following a last link with follow_last, as stat does):
+ * -ENOENT while the tree is not there. */
+static int node_info(struct apsimd_fs *fs, const char *path, bool follow_last,
+		     struct apsim_node_info *ret_info)
+{
+	struct apsim_tree *t;
+	int r;
+
+	t = lock_tree(fs);
+	if (!t)
+		return -ENOENT;
+	if (follow_last)
+		r = apsim_tree_stat(t, path, ret_info);
+	else
+		r = apsim_tree_lookup(t, path, ret_info);
+	apsim_sim_unlock(fs->d->sim);
+	return r;
+}
+
 /* O_TRUNC and truncate(2) are accepted and ignored (kernfs ignores ATTR_SIZE). */
 static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 {
 	struct apsimd_fs *fs = current_fs();
 	struct apsim_node_info info;
-	struct apsim_tree *t;
 	int r;
 
 	(void) size;
 	(void) fi;
 	if (!may_write(fs))
 		return -EACCES;
-	apsim_sim_lock(fs->d->sim);
-	t = mount_tree(fs);
-	r = t ? apsim_tree_stat(t, path, &info) : -ENOENT;
-	apsim_sim_unlock(fs->d->sim);
+	r = node_info(fs, path, true, &info);
 	if (r < 0)
 		return r;
 	return info.type == APSIM_NODE_DIR ? -EISDIR : 0;
@@ -338,18 +367,12 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 static int op_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
 {
 	struct apsimd_fs *fs = current_fs();
-	struct apsim_tree *t;
-	int r;
 
 	(void) tv;
 	(void) fi;
 	if (!may_write(fs))
 		return -EPERM;
-	apsim_sim_lock(fs->d->sim);
-	t = mount_tree(fs);
-	r = t ? apsim_tree_lookup(t, path, NULL) : -ENOENT;
-	apsim_sim_unlock(fs->d->sim);
-	return r;
+	return node_info(fs, path, false, NULL);
 }
 
 /* Directory operations sysfs refuses: kernfs has no create/mknod/symlink/link/unlink and
