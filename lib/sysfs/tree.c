@@ -840,6 +840,50 @@ static struct apsim_node *follow(struct apsim_node *n, unsigned *nfollow)
 	return n;
 }
 
+/* Only slashes (or nothing) follow p. */
+static bool at_end(const char *p)
+{
+	while (*p == '/')
+		p++;
+	return *p == '\0';
+}
+
+/*
+ * The next component of the path at *p (leading slashes skipped) in *ret_c and *ret_len, *p
+ * moved past it: 1, or 0 at the end of the path, -ENAMETOOLONG for a component too long.
+ */
+static int next_component(const char **p, const char **ret_c, size_t *ret_len)
+{
+	const char *s = *p, *c;
+
+	while (*s == '/')
+		s++;
+	if (!*s)
+		return 0;
+	c = s;
+	while (*s && *s != '/')
+		s++;
+	*p = s;
+	if ((size_t) (s - c) > NAME_MAX_LEN)
+		return -ENAMETOOLONG;
+	*ret_c = c;
+	*ret_len = (size_t) (s - c);
+	return 1;
+}
+
+/* "." stays in *cur, ".." goes to its parent (the root's is the root): true for those two. */
+static bool step_dots(struct apsim_node **cur, const char *c, size_t len)
+{
+	if (len == 1 && c[0] == '.')
+		return true;
+	if (len == 2 && c[0] == '.' && c[1] == '.') {
+		if ((*cur)->parent)
+			*cur = (*cur)->parent;
+		return true;
+	}
+	return false;
+}
+
 static int resolve(struct apsim_tree *t, const char *path, bool follow_last, struct resolved *ret)
 {
 	struct apsim_node *cur = t->root;
@@ -847,41 +891,26 @@ static int resolve(struct apsim_tree *t, const char *path, bool follow_last, str
 	unsigned nfollow = 0;
 
 	for (;;) {
-		const char *c;
-		size_t len;
+		const char *c = NULL;
+		size_t len = 0;
 		bool last, trailing_slash;
 		struct apsim_node *child;
 		const struct group *g;
 		unsigned idx;
+		int r;
 
-		while (*p == '/')
-			p++;
-		if (!*p)
+		r = next_component(&p, &c, &len);
+		if (r <= 0) {
+			if (r < 0)
+				return r;
 			break;
-		c = p;
-		while (*p && *p != '/')
-			p++;
-		len = (size_t) (p - c);
-		if (len > NAME_MAX_LEN)
-			return -ENAMETOOLONG;
-		/* last: nothing but slashes follows */
-		{
-			const char *q = p;
-
-			while (*q == '/')
-				q++;
-			last = *q == '\0';
-			trailing_slash = last && *p == '/';
 		}
+		last = at_end(p);
+		trailing_slash = last && *p == '/';
 
 		/* cur is always a directory here */
-		if (len == 1 && c[0] == '.')
+		if (step_dots(&cur, c, len))
 			continue;
-		if (len == 2 && c[0] == '.' && c[1] == '.') {
-			if (cur->parent)
-				cur = cur->parent;
-			continue;
-		}
 
 		child = child_find(cur, c, len);
 		if (!child) {
@@ -926,13 +955,14 @@ static void fill_info(const struct resolved *res, struct apsim_node_info *info)
 	}
 }
 
-int apsim_tree_lookup(struct apsim_tree *t, const char *path, struct apsim_node_info *ret_info)
+static int lookup_info(struct apsim_tree *t, const char *path, bool follow_last,
+		       struct apsim_node_info *ret_info)
 {
 	struct resolved res;
 	int r;
 
 	APSIM_CHECK_ARG(t && path);
-	r = resolve(t, path, false, &res);
+	r = resolve(t, path, follow_last, &res);
 	if (r < 0)
 		return r;
 	if (ret_info)
@@ -940,18 +970,14 @@ int apsim_tree_lookup(struct apsim_tree *t, const char *path, struct apsim_node_
 	return 0;
 }
 
+int apsim_tree_lookup(struct apsim_tree *t, const char *path, struct apsim_node_info *ret_info)
+{
+	return lookup_info(t, path, false, ret_info);
+}
+
 int apsim_tree_stat(struct apsim_tree *t, const char *path, struct apsim_node_info *ret_info)
 {
-	struct resolved res;
-	int r;
-
-	APSIM_CHECK_ARG(t && path);
-	r = resolve(t, path, true, &res);
-	if (r < 0)
-		return r;
-	if (ret_info)
-		fill_info(&res, ret_info);
-	return 0;
+	return lookup_info(t, path, true, ret_info);
 }
 
 static int check_access(const struct resolved *res, bool rd, bool wr)
@@ -1177,27 +1203,18 @@ int apsim_tree_mkdir_p(struct apsim_tree *t, const char *path, struct apsim_node
 	APSIM_CHECK_ARG(t && path);
 	cur = t->root;
 	for (;;) {
-		const char *c;
-		size_t len;
+		const char *c = NULL;
+		size_t len = 0;
 		struct apsim_node *child;
 
-		while (*p == '/')
-			p++;
-		if (!*p)
+		r = next_component(&p, &c, &len);
+		if (r <= 0) {
+			if (r < 0)
+				return r;
 			break;
-		c = p;
-		while (*p && *p != '/')
-			p++;
-		len = (size_t) (p - c);
-		if (len > NAME_MAX_LEN)
-			return -ENAMETOOLONG;
-		if (len == 1 && c[0] == '.')
-			continue;
-		if (len == 2 && c[0] == '.' && c[1] == '.') {
-			if (cur->parent)
-				cur = cur->parent;
-			continue;
 		}
+		if (step_dots(&cur, c, len))
+			continue;
 		child = child_find(cur, c, len);
 		if (child) {
 			child = follow(child, &nfollow);
@@ -1208,13 +1225,8 @@ int apsim_tree_mkdir_p(struct apsim_tree *t, const char *path, struct apsim_node
 			cur = child;
 			continue;
 		}
-		if (find_attr(cur, c, len, NULL, NULL)) {
-			const char *q = p;
-
-			while (*q == '/')
-				q++;
-			return *q ? -ENOTDIR : -EEXIST;
-		}
+		if (find_attr(cur, c, len, NULL, NULL))
+			return at_end(p) ? -EEXIST : -ENOTDIR;
 		memcpy(name, c, len);
 		name[len] = '\0';
 		r = new_node(t, cur, name, APSIM_NODE_DIR, &child);
