@@ -2,6 +2,10 @@
 /*
  * apsimd.h - the daemon's own declarations: the mounts (FUSE), the control socket and the
  * persistence of the state directory, around one simulator (docs/daemon.md).
+ *
+ * The sections follow the reading order: each file calls only the files above it.
+ *
+ *   log.c  <-  persist.c, netlink.c  <-  fuse-ops.c  <-  mount.c  <-  control.c  <-  main.c
  */
 #ifndef APSIMD_H
 #define APSIMD_H
@@ -36,52 +40,14 @@ struct apsimd {
 	bool verbose;
 };
 
+/* --- log.c -------------------------------------------------------------------------------- */
+
+/* One message (no trailing newline): on stderr, or to syslog after apsimd_log_to_syslog(). */
 void apsimd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* From now on apsimd_log() writes to syslog (the daemon has detached from its terminal). */
+void apsimd_log_to_syslog(void);
 
-/* --- fuse-ops.c ------------------------------------------------------------------------ */
-
-/*
- * Mounts a tree at path (which must exist): the host tree when guest is NULL, else the tree of
- * that guest (looked up on every operation, so it may stop and start again). Starts the
- * multi-threaded FUSE loop in a thread of its own. -errno with a message on stderr.
- */
-int apsimd_mount_start(struct apsimd *d, const char *guest, const char *path,
-		       struct apsimd_mount **ret);
-/* Unmounts, waits for the loop to end and frees. Safe from any thread but the loop's own. */
-void apsimd_mount_stop(struct apsimd_mount *m);
-/* True once the mount's loop has ended (unmounted from outside, or a fatal error). */
-bool apsimd_mount_ended(struct apsimd_mount *m);
-const char *apsimd_mount_path(const struct apsimd_mount *m);
-const char *apsimd_mount_guest(const struct apsimd_mount *m);
-struct apsimd_mount *apsimd_mount_next(const struct apsimd_mount *m);
-void apsimd_mount_set_next(struct apsimd_mount *m, struct apsimd_mount *next);
-
-/*
- * Returns (in *ret_path, malloc'ed) where the guest's tree is mounted, mounting it at
- * guest_dir/NAME first if needed. -ENOENT no such guest, -EINVAL bad name, -ESHUTDOWN.
- */
-int apsimd_guest_mount(struct apsimd *d, const char *guest, char **ret_path);
-
-/* Checks a mountpoint: an existing, empty directory that is not a mount point. Prints why
- * not on stderr. */
-int apsimd_check_mountpoint(const char *path);
-
-/* --- control.c ------------------------------------------------------------------------- */
-
-int apsimd_control_start(struct apsimd *d, struct apsimd_control **ret);
-/* Closes the socket, ends every connection (streams too) and waits for them. */
-void apsimd_control_stop(struct apsimd_control *c);
-
-/* --- netlink.c ------------------------------------------------------------------------- */
-
-/* Starts the udev event socket in a private network namespace (needs CAP_SYS_ADMIN and
- * CAP_NET_ADMIN); every host uevent is then sent to its udev multicast group. */
-int apsimd_netlink_start(struct apsimd *d, struct apsimd_netlink **ret);
-void apsimd_netlink_stop(struct apsimd_netlink *n);
-/* "/proc/PID/task/TID/ns/net": the namespace to join to see the events. */
-int apsimd_netlink_netns_path(struct apsimd_netlink *n, char *buf, size_t len);
-
-/* --- persist.c ------------------------------------------------------------------------- */
+/* --- persist.c ---------------------------------------------------------------------------- */
 
 /*
  * Opens the state dir (created if missing): if it holds a saved state, builds the sim from it
@@ -94,5 +60,59 @@ void apsimd_persist_close(struct apsimd *d);
 /* After a successful FUSE write of the host tree (sim lock held): saves if the persisted
  * state changed. -errno if it could not be saved. */
 int apsimd_persist_changed(struct apsimd *d);
+
+/* --- netlink.c ---------------------------------------------------------------------------- */
+
+/* Starts the udev event socket in a private network namespace (needs CAP_SYS_ADMIN and
+ * CAP_NET_ADMIN); every host uevent is then sent to its udev multicast group. */
+int apsimd_netlink_start(struct apsimd *d, struct apsimd_netlink **ret);
+void apsimd_netlink_stop(struct apsimd_netlink *n);
+/* "/proc/PID/task/TID/ns/net": the namespace to join to see the events. */
+int apsimd_netlink_netns_path(struct apsimd_netlink *n, char *buf, size_t len);
+
+/* --- fuse-ops.c --------------------------------------------------------------------------- */
+
+/* What one FUSE file system serves: its private data, embedded in its struct apsimd_mount. */
+struct apsimd_fs {
+	struct apsimd *d;
+	char *guest; /* NULL: the host tree; else looked up on every operation */
+};
+
+struct fuse;
+struct fuse_args;
+/* fuse_new() with the sysfs operations, serving fs (which must outlive the session). */
+struct fuse *apsimd_fuse_new(struct fuse_args *args, struct apsimd_fs *fs);
+
+/* --- mount.c ------------------------------------------------------------------------------ */
+
+/*
+ * Mounts a tree at path (which must exist): the host tree when guest is NULL, else the tree of
+ * that guest (looked up on every operation, so it may stop and start again). Starts the
+ * multi-threaded FUSE loop in a thread of its own. -errno with a message on stderr.
+ */
+int apsimd_mount_start(struct apsimd *d, const char *guest, const char *path,
+		       struct apsimd_mount **ret);
+/* Unmounts, waits for the loop to end and frees. Safe from any thread but the loop's own. */
+void apsimd_mount_stop(struct apsimd_mount *m);
+/* True once the mount's loop has ended (unmounted from outside, or a fatal error). */
+bool apsimd_mount_ended(struct apsimd_mount *m);
+/* Refuses new guest mounts, then stops every guest mount and the host mount. */
+void apsimd_mounts_stop(struct apsimd *d);
+
+/*
+ * Returns (in *ret_path, malloc'ed) where the guest's tree is mounted, mounting it at
+ * guest_dir/NAME first if needed. -ENOENT no such guest, -EINVAL bad name, -ESHUTDOWN.
+ */
+int apsimd_guest_mount(struct apsimd *d, const char *guest, char **ret_path);
+
+/* Checks a mountpoint: an existing, empty directory that is not a mount point. Prints why
+ * not on stderr. */
+int apsimd_check_mountpoint(const char *path);
+
+/* --- control.c ---------------------------------------------------------------------------- */
+
+int apsimd_control_start(struct apsimd *d, struct apsimd_control **ret);
+/* Closes the socket, ends every connection (streams too) and waits for them. */
+void apsimd_control_stop(struct apsimd_control *c);
 
 #endif

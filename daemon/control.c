@@ -13,6 +13,9 @@
  * {"info": {...}}, {"path": "..."}, and a last {"rc": N} with 0 or the command's -errno.
  * A malformed, oversized or refused request gets {"err"} and {"rc"} and nothing else
  * happens: the daemon never trusts the bytes it reads.
+ *
+ * Owns struct apsimd_control and its connections. Calls mount.c (guest mounts), netlink.c
+ * (the namespace's path) and the library; only main.c calls it.
  */
 #define _GNU_SOURCE
 

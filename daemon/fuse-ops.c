@@ -1,49 +1,31 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fuse-ops.c - the sim's sysfs trees over FUSE (libfuse 3 high-level API, multi-threaded
- * loop), with sysfs semantics (docs/daemon.md "FUSE semantics"): modes from the attribute
- * tables, root-only writes, every read a fresh show(), every write() one store(), no caching.
- * Every operation takes the sim lock around its tree access, so a reader never sees a
- * half-done scan and a writer racing a scan gets the kernel's answer.
+ * fuse-ops.c - the FUSE operations (libfuse 3 high-level API) that serve one of the sim's
+ * sysfs trees, with sysfs semantics (docs/daemon.md "FUSE semantics"): modes from the
+ * attribute tables, root-only writes, every read a fresh show(), every write() one store(),
+ * no caching. Every operation takes the sim lock around its tree access, so a reader never
+ * sees a half-done scan and a writer racing a scan gets the kernel's answer.
+ *
+ * Owns the operations table and what an open file keeps; not the mounts (mount.c creates
+ * the FUSE session with apsimd_fuse_new() and runs its loop). Calls the library and, after
+ * a write of the host tree, persist.c; nothing above it.
  */
 #define _GNU_SOURCE
 #define FUSE_USE_VERSION 35
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fuse.h>
 #include <limits.h>
-#include <signal.h>
-#include <spawn.h>
-#include <stdatomic.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "apsim/apsim.h"
 #include "apsimd.h"
-#include "base/fs-util-internal.h"
-
-extern char **environ;
-
-struct apsimd_mount {
-	struct apsimd *d;
-	char *guest; /* NULL: the host tree */
-	char *path;
-	struct fuse *fuse;
-	pthread_t thread;
-	atomic_bool ended;	   /* the loop returned */
-	dev_t dev;		   /* the mounted file system's st_dev */
-	struct apsimd_mount *next; /* apsimd.guests */
-};
 
 /* What an open file for reading keeps: the text of the last show() (seq_file's buffer). */
 struct open_file {
@@ -52,36 +34,36 @@ struct open_file {
 	char text[APSIM_SYSFS_PAGE];
 };
 
-static struct apsimd_mount *current_mount(void)
+static struct apsimd_fs *current_fs(void)
 {
 	return fuse_get_context()->private_data;
 }
 
-/* The mount's tree; sim lock held. NULL for a guest that is not running. */
-static struct apsim_tree *mount_tree(struct apsimd_mount *m)
+/* The tree served; sim lock held. NULL for a guest that is not running. */
+static struct apsim_tree *mount_tree(struct apsimd_fs *fs)
 {
-	if (!m->guest)
-		return apsim_sim_get_tree(m->d->sim);
-	return apsim_sim_get_guest_tree(m->d->sim, m->guest);
+	if (!fs->guest)
+		return apsim_sim_get_tree(fs->d->sim);
+	return apsim_sim_get_guest_tree(fs->d->sim, fs->guest);
 }
 
 /* Writes are root's (and the daemon owner's): sysfs attributes are root-owned. */
-static bool may_write(const struct apsimd_mount *m)
+static bool may_write(const struct apsimd_fs *fs)
 {
 	uid_t uid = fuse_get_context()->uid;
 
-	return uid == 0 || uid == m->d->uid;
+	return uid == 0 || uid == fs->d->uid;
 }
 
-static void fill_stat(const struct apsimd_mount *m, const struct apsim_node_info *info,
+static void fill_stat(const struct apsimd_fs *fs, const struct apsim_node_info *info,
 		      struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_ino = (ino_t) info->ino;
-	st->st_uid = m->d->uid;
+	st->st_uid = fs->d->uid;
 	st->st_gid = getgid();
 	st->st_blksize = APSIM_SYSFS_PAGE;
-	st->st_atim.tv_sec = st->st_mtim.tv_sec = st->st_ctim.tv_sec = (time_t) m->d->start_sec;
+	st->st_atim.tv_sec = st->st_mtim.tv_sec = st->st_ctim.tv_sec = (time_t) fs->d->start_sec;
 	switch (info->type) {
 	case APSIM_NODE_DIR:
 		st->st_mode = S_IFDIR | (info->mode & 07777);
@@ -101,11 +83,11 @@ static void fill_stat(const struct apsimd_mount *m, const struct apsim_node_info
 }
 
 /* A guest tree that is not (or no longer) there shows as an empty root directory. */
-static void fill_empty_root(const struct apsimd_mount *m, struct stat *st)
+static void fill_empty_root(const struct apsimd_fs *fs, struct stat *st)
 {
 	struct apsim_node_info info = {.type = APSIM_NODE_DIR, .mode = 0755, .ino = 1};
 
-	fill_stat(m, &info, st);
+	fill_stat(fs, &info, st);
 }
 
 static bool is_root(const char *path)
@@ -113,41 +95,57 @@ static bool is_root(const char *path)
 	return path[0] == '\0' || strcmp(path, "/") == 0;
 }
 
+/* Takes the sim lock and returns the tree; NULL, with the lock released, while the tree is not
+ * there (a guest that is not running). */
+static struct apsim_tree *lock_tree(struct apsimd_fs *fs)
+{
+	struct apsim_tree *t;
+
+	apsim_sim_lock(fs->d->sim);
+	t = mount_tree(fs);
+	if (!t)
+		apsim_sim_unlock(fs->d->sim);
+	return t;
+}
+
+/* The stat of path while the tree is not there: only the (empty) root exists. */
+static int stat_missing_tree(const struct apsimd_fs *fs, const char *path, struct stat *st)
+{
+	if (!is_root(path))
+		return -ENOENT;
+	fill_empty_root(fs, st);
+	return 0;
+}
+
 static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
-	struct apsimd_mount *m = current_mount();
+	struct apsimd_fs *fs = current_fs();
 	struct apsim_node_info info;
 	struct apsim_tree *t;
 	int r;
 
 	(void) fi;
-	apsim_sim_lock(m->d->sim);
-	t = mount_tree(m);
-	if (!t) {
-		apsim_sim_unlock(m->d->sim);
-		if (!is_root(path))
-			return -ENOENT;
-		fill_empty_root(m, st);
-		return 0;
-	}
+	t = lock_tree(fs);
+	if (!t)
+		return stat_missing_tree(fs, path, st);
 	r = apsim_tree_lookup(t, path, &info);
-	apsim_sim_unlock(m->d->sim);
+	apsim_sim_unlock(fs->d->sim);
 	if (r < 0)
 		return r;
-	fill_stat(m, &info, st);
+	fill_stat(fs, &info, st);
 	return 0;
 }
 
 static int op_readlink(const char *path, char *buf, size_t size)
 {
-	struct apsimd_mount *m = current_mount();
+	struct apsimd_fs *fs = current_fs();
 	struct apsim_tree *t;
 	int r;
 
-	apsim_sim_lock(m->d->sim);
-	t = mount_tree(m);
+	apsim_sim_lock(fs->d->sim);
+	t = mount_tree(fs);
 	r = t ? apsim_tree_readlink(t, path, buf, size) : -ENOENT;
-	apsim_sim_unlock(m->d->sim);
+	apsim_sim_unlock(fs->d->sim);
 	if (r == -ENAMETOOLONG && size > 0) {
 		/* readlink(2) truncates; FUSE wants a NUL-terminated prefix */
 		r = 0;
@@ -156,7 +154,7 @@ static int op_readlink(const char *path, char *buf, size_t size)
 }
 
 struct dir_ctx {
-	const struct apsimd_mount *m;
+	const struct apsimd_fs *fs;
 	void *buf;
 	fuse_fill_dir_t filler;
 	enum fuse_fill_dir_flags flags;
@@ -172,7 +170,7 @@ static int dir_entry(const struct apsim_dirent *ent, void *ctx)
 	 * With readdirplus the kernel takes the attributes from here, so plus is only used when
 	 * the entry is not an attribute (dirs 0755, links 0777 are fixed). */
 	info.mode = ent->type == APSIM_NODE_DIR ? 0755 : 0777;
-	fill_stat(dc->m, &info, &st);
+	fill_stat(dc->fs, &info, &st);
 	if (ent->type == APSIM_NODE_ATTR)
 		return dc->filler(dc->buf, ent->name, &st, 0, 0) ? 1 : 0;
 	return dc->filler(dc->buf, ent->name, &st, 0, dc->flags & FUSE_FILL_DIR_PLUS) ? 1 : 0;
@@ -181,8 +179,8 @@ static int dir_entry(const struct apsim_dirent *ent, void *ctx)
 static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off,
 		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
 {
-	struct apsimd_mount *m = current_mount();
-	struct dir_ctx dc = {.m = m, .buf = buf, .filler = filler};
+	struct apsimd_fs *fs = current_fs();
+	struct dir_ctx dc = {.fs = fs, .buf = buf, .filler = filler};
 	struct apsim_node_info info;
 	struct apsim_tree *t;
 	struct stat st;
@@ -192,13 +190,11 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 	(void) fi;
 	if (flags & FUSE_READDIR_PLUS)
 		dc.flags = FUSE_FILL_DIR_PLUS;
-	apsim_sim_lock(m->d->sim);
-	t = mount_tree(m);
+	t = lock_tree(fs);
 	if (!t) {
-		apsim_sim_unlock(m->d->sim);
-		if (!is_root(path))
-			return -ENOENT;
-		fill_empty_root(m, &st);
+		r = stat_missing_tree(fs, path, &st);
+		if (r < 0)
+			return r;
 		filler(buf, ".", &st, 0, 0);
 		filler(buf, "..", NULL, 0, 0);
 		return 0;
@@ -207,31 +203,31 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 	if (r == 0 && info.type != APSIM_NODE_DIR)
 		r = -ENOTDIR;
 	if (r == 0) {
-		fill_stat(m, &info, &st);
+		fill_stat(fs, &info, &st);
 		filler(buf, ".", &st, 0, 0);
 		filler(buf, "..", NULL, 0, 0);
 		r = apsim_tree_readdir(t, path, dir_entry, &dc);
 		if (r > 0)
 			r = 0; /* the filler's buffer is full: the high-level lib asks again */
 	}
-	apsim_sim_unlock(m->d->sim);
+	apsim_sim_unlock(fs->d->sim);
 	return r;
 }
 
 static int op_open(const char *path, struct fuse_file_info *fi)
 {
-	struct apsimd_mount *m = current_mount();
+	struct apsimd_fs *fs = current_fs();
 	int acc = fi->flags & O_ACCMODE;
 	bool wr = acc != O_RDONLY, rd = acc != O_WRONLY;
 	struct apsim_tree *t;
 	int r;
 
-	if (wr && !may_write(m))
+	if (wr && !may_write(fs))
 		return -EACCES;
-	apsim_sim_lock(m->d->sim);
-	t = mount_tree(m);
+	apsim_sim_lock(fs->d->sim);
+	t = mount_tree(fs);
 	r = t ? apsim_tree_open_check(t, path, rd, wr) : -ENOENT;
-	apsim_sim_unlock(m->d->sim);
+	apsim_sim_unlock(fs->d->sim);
 	if (r < 0)
 		return r;
 	/* no page cache: every read at offset 0 is a fresh show(), every write() reaches
@@ -272,7 +268,7 @@ static int op_release(const char *path, struct fuse_file_info *fi)
  */
 static int op_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
 {
-	struct apsimd_mount *m = current_mount();
+	struct apsimd_fs *fs = current_fs();
 	struct open_file *of = (struct open_file *) (uintptr_t) fi->fh;
 	char page[APSIM_SYSFS_PAGE];
 	struct apsim_tree *t;
@@ -281,10 +277,10 @@ static int op_read(const char *path, char *buf, size_t size, off_t off, struct f
 	if (of)
 		pthread_mutex_lock(&of->lock);
 	if (!of || off == 0 || of->len < 0) {
-		apsim_sim_lock(m->d->sim);
-		t = mount_tree(m);
+		apsim_sim_lock(fs->d->sim);
+		t = mount_tree(fs);
 		n = t ? apsim_tree_read(t, path, page, sizeof(page)) : -ENOENT;
-		apsim_sim_unlock(m->d->sim);
+		apsim_sim_unlock(fs->d->sim);
 		if (n >= 0 && of) {
 			memcpy(of->text, page, (size_t) n);
 			of->len = n;
@@ -308,46 +304,61 @@ static int op_read(const char *path, char *buf, size_t size, off_t off, struct f
 static int op_write(const char *path, const char *buf, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	struct apsimd_mount *m = current_mount();
+	struct apsimd_fs *fs = current_fs();
 	struct apsim_tree *t;
 	ssize_t n;
 	int r;
 
 	(void) off; /* sysfs_kf_write ignores the position: each write() is one store() */
 	(void) fi;
-	if (!may_write(m))
+	if (!may_write(fs))
 		return -EACCES;
 	if (size > INT_MAX)
 		return -EINVAL;
-	apsim_sim_lock(m->d->sim);
-	t = mount_tree(m);
+	apsim_sim_lock(fs->d->sim);
+	t = mount_tree(fs);
 	n = t ? apsim_tree_write(t, path, buf, size) : -ENOENT;
-	if (n > 0 && !m->guest) {
+	if (n > 0 && !fs->guest) {
 		/* persisted before the write is acknowledged */
-		r = apsimd_persist_changed(m->d);
+		r = apsimd_persist_changed(fs->d);
 		if (r < 0)
 			n = r;
 	}
-	apsim_sim_unlock(m->d->sim);
+	apsim_sim_unlock(fs->d->sim);
 	return (int) n;
+}
+
+/* Looks path up under the sim lock (following a last link with follow_last, as stat does):
+ * -ENOENT while the tree is not there. */
+static int node_info(struct apsimd_fs *fs, const char *path, bool follow_last,
+		     struct apsim_node_info *ret_info)
+{
+	struct apsim_tree *t;
+	int r;
+
+	t = lock_tree(fs);
+	if (!t)
+		return -ENOENT;
+	if (follow_last)
+		r = apsim_tree_stat(t, path, ret_info);
+	else
+		r = apsim_tree_lookup(t, path, ret_info);
+	apsim_sim_unlock(fs->d->sim);
+	return r;
 }
 
 /* O_TRUNC and truncate(2) are accepted and ignored (kernfs ignores ATTR_SIZE). */
 static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 {
-	struct apsimd_mount *m = current_mount();
+	struct apsimd_fs *fs = current_fs();
 	struct apsim_node_info info;
-	struct apsim_tree *t;
 	int r;
 
 	(void) size;
 	(void) fi;
-	if (!may_write(m))
+	if (!may_write(fs))
 		return -EACCES;
-	apsim_sim_lock(m->d->sim);
-	t = mount_tree(m);
-	r = t ? apsim_tree_stat(t, path, &info) : -ENOENT;
-	apsim_sim_unlock(m->d->sim);
+	r = node_info(fs, path, true, &info);
 	if (r < 0)
 		return r;
 	return info.type == APSIM_NODE_DIR ? -EISDIR : 0;
@@ -355,19 +366,13 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 
 static int op_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
 {
-	struct apsimd_mount *m = current_mount();
-	struct apsim_tree *t;
-	int r;
+	struct apsimd_fs *fs = current_fs();
 
 	(void) tv;
 	(void) fi;
-	if (!may_write(m))
+	if (!may_write(fs))
 		return -EPERM;
-	apsim_sim_lock(m->d->sim);
-	t = mount_tree(m);
-	r = t ? apsim_tree_lookup(t, path, NULL) : -ENOENT;
-	apsim_sim_unlock(m->d->sim);
-	return r;
+	return node_info(fs, path, false, NULL);
 }
 
 /* Directory operations sysfs refuses: kernfs has no create/mknod/symlink/link/unlink and
@@ -469,359 +474,7 @@ static const struct fuse_operations ops = {
     .chown = op_chown,
 };
 
-/* --- mountpoints ----------------------------------------------------------------------- */
-
-/* Decodes the octal escapes (\040) of /proc/self/mountinfo in place. */
-static void unescape_mountinfo(char *s)
+struct fuse *apsimd_fuse_new(struct fuse_args *args, struct apsimd_fs *fs)
 {
-	char *o = s;
-
-	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char) ((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 4;
-		} else {
-			*o++ = *s++;
-		}
-	}
-	*o = '\0';
-}
-
-/* Whether abs is a mount point; *ret_dev gets the device of the last mount there. Never
- * stat()s it: our own mount is not served yet when this is called. */
-static bool find_mount(const char *abs, dev_t *ret_dev)
-{
-	char line[4096], mp[4096];
-	unsigned maj, min;
-	bool found = false;
-	FILE *f;
-
-	f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f)) {
-		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT ... */
-		if (sscanf(line, "%*s %*s %u:%u %*s %4095s", &maj, &min, mp) != 3)
-			continue;
-		unescape_mountinfo(mp);
-		if (strcmp(mp, abs) == 0) {
-			found = true;
-			if (ret_dev)
-				*ret_dev = makedev(maj, min);
-		}
-	}
-	fclose(f);
-	return found;
-}
-
-int apsimd_check_mountpoint(const char *path)
-{
-	char abs[PATH_MAX];
-	struct stat st;
-	bool empty = true;
-	DIR *dir;
-	struct dirent *e;
-
-	if (stat(path, &st) < 0) {
-		fprintf(stderr, "apsimd: mountpoint '%s': %s\n", path, strerror(errno));
-		return -errno;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "apsimd: mountpoint '%s' is not a directory\n", path);
-		return -ENOTDIR;
-	}
-	if (!realpath(path, abs)) {
-		fprintf(stderr, "apsimd: mountpoint '%s': %s\n", path, strerror(errno));
-		return -errno;
-	}
-	if (find_mount(abs, NULL)) {
-		fprintf(stderr, "apsimd: mountpoint '%s' is busy: something is mounted there\n",
-			path);
-		return -EBUSY;
-	}
-	dir = opendir(abs);
-	if (!dir) {
-		fprintf(stderr, "apsimd: mountpoint '%s': %s\n", path, strerror(errno));
-		return -errno;
-	}
-	while ((e = readdir(dir))) {
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-			empty = false;
-			break;
-		}
-	}
-	closedir(dir);
-	if (!empty) {
-		fprintf(stderr, "apsimd: mountpoint '%s' is not empty\n", path);
-		return -ENOTEMPTY;
-	}
-	return 0;
-}
-
-/* --- mounts ---------------------------------------------------------------------------- */
-
-static void *loop_thread(void *arg)
-{
-	struct apsimd_mount *m = arg;
-	struct fuse_loop_config cfg = {.clone_fd = 0, .max_idle_threads = 10};
-	int r;
-
-	r = fuse_loop_mt(m->fuse, &cfg);
-	if (r != 0 && m->d->verbose)
-		apsimd_log("apsimd: FUSE loop of '%s' ended: %d", m->path, r);
-	atomic_store(&m->ended, true);
-	/* the host tree gone (fusermount -u from outside) ends the daemon */
-	if (!m->guest)
-		pthread_kill(m->d->main_thread, SIGUSR1);
-	return NULL;
-}
-
-static void mount_free(struct apsimd_mount *m)
-{
-	if (!m)
-		return;
-	if (m->fuse)
-		fuse_destroy(m->fuse);
-	free(m->guest);
-	free(m->path);
-	free(m);
-}
-
-int apsimd_mount_start(struct apsimd *d, const char *guest, const char *path,
-		       struct apsimd_mount **ret)
-{
-	char opts[PATH_MAX + 256];
-	char *argv[4];
-	struct fuse_args args;
-	struct apsimd_mount *m;
-	int r;
-
-	m = calloc(1, sizeof(*m));
-	if (!m)
-		return -ENOMEM;
-	m->d = d;
-	atomic_init(&m->ended, false);
-	m->path = realpath(path, NULL);
-	if (!m->path) {
-		r = -errno;
-		fprintf(stderr, "apsimd: mountpoint '%s': %s\n", path, strerror(errno));
-		goto out_free;
-	}
-	if (guest) {
-		m->guest = strdup(guest);
-		if (!m->guest) {
-			r = -ENOMEM;
-			goto out_free;
-		}
-	}
-
-	/* allow_other: the tree is for every user, as /sys is; default_permissions: the kernel
-	 * checks the mode bits (non-root writes fail with EACCES before reaching us). A
-	 * non-root daemon can only use allow_other when fuse.conf says user_allow_other. */
-	snprintf(opts, sizeof(opts), "%sdefault_permissions,fsname=apsim%s%s,subtype=apsim",
-		 (d->uid == 0 || access("/etc/fuse.conf", R_OK) == 0) ? "allow_other," : "",
-		 guest ? "-" : "", guest ? guest : "");
-	if (d->uid != 0) {
-		FILE *f = fopen("/etc/fuse.conf", "re");
-		char line[256];
-		bool ok = false;
-
-		while (f && fgets(line, sizeof(line), f))
-			if (strncmp(line, "user_allow_other", 16) == 0)
-				ok = true;
-		if (f)
-			fclose(f);
-		if (!ok)
-			snprintf(opts, sizeof(opts),
-				 "default_permissions,fsname=apsim%s%s,subtype=apsim",
-				 guest ? "-" : "", guest ? guest : "");
-	}
-	argv[0] = (char *) "apsimd";
-	argv[1] = (char *) "-o";
-	argv[2] = opts;
-	argv[3] = NULL;
-	args.argc = 3;
-	args.argv = argv;
-	args.allocated = 0;
-	m->fuse = fuse_new(&args, &ops, sizeof(ops), m);
-	fuse_opt_free_args(&args);
-	if (!m->fuse) {
-		fprintf(stderr, "apsimd: cannot create the FUSE session for '%s'\n", m->path);
-		r = -EIO;
-		goto out_free;
-	}
-	if (fuse_mount(m->fuse, m->path) != 0) {
-		fprintf(stderr, "apsimd: cannot mount '%s' (is /dev/fuse usable?)\n", m->path);
-		r = -EIO;
-		goto out_free;
-	}
-	(void) find_mount(m->path, &m->dev);
-	r = pthread_create(&m->thread, NULL, loop_thread, m);
-	if (r != 0) {
-		r = -r;
-		fuse_unmount(m->fuse);
-		goto out_free;
-	}
-	*ret = m;
-	return 0;
-
-out_free:
-	mount_free(m);
-	return r;
-}
-
-/* Detaches the mount so the kernel ends the connection and the loop's reads fail. */
-static void detach(struct apsimd_mount *m)
-{
-	char *argv[] = {(char *) "fusermount3", (char *) "-u", (char *) "-q",
-			(char *) "-z",		m->path,       NULL};
-	pid_t pid;
-	int status;
-
-	if (umount2(m->path, MNT_DETACH) == 0 || errno == EINVAL)
-		return;
-	if (posix_spawnp(&pid, "fusermount3", NULL, NULL, argv, environ) == 0)
-		(void) waitpid(pid, &status, 0);
-}
-
-/* The connection's abort file ends a loop whose mount is still referenced. */
-static void abort_connection(struct apsimd_mount *m)
-{
-	char p[128];
-	FILE *f;
-
-	if (major(m->dev) != 0)
-		return;
-	snprintf(p, sizeof(p), "/sys/fs/fuse/connections/%u/abort", minor(m->dev));
-	f = fopen(p, "we");
-	if (!f && errno == ENOENT && geteuid() == 0) {
-		/* fusectl is usually mounted by systemd; mount it if not */
-		(void) mount("fusectl", "/sys/fs/fuse/connections", "fusectl", 0, NULL);
-		f = fopen(p, "we");
-	}
-	if (!f)
-		return;
-	fputs("1", f);
-	fclose(f);
-}
-
-void apsimd_mount_stop(struct apsimd_mount *m)
-{
-	struct timespec ts;
-
-	if (!m)
-		return;
-	if (!atomic_load(&m->ended)) {
-		fuse_exit(m->fuse);
-		detach(m);
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 3;
-		if (pthread_timedjoin_np(m->thread, NULL, &ts) != 0) {
-			abort_connection(m);
-			pthread_join(m->thread, NULL);
-		}
-	} else {
-		pthread_join(m->thread, NULL);
-	}
-	/* the connection is gone: this only closes the device fd */
-	fuse_unmount(m->fuse);
-	mount_free(m);
-}
-
-bool apsimd_mount_ended(struct apsimd_mount *m)
-{
-	return atomic_load(&m->ended);
-}
-
-const char *apsimd_mount_path(const struct apsimd_mount *m)
-{
-	return m->path;
-}
-
-const char *apsimd_mount_guest(const struct apsimd_mount *m)
-{
-	return m->guest;
-}
-
-struct apsimd_mount *apsimd_mount_next(const struct apsimd_mount *m)
-{
-	return m->next;
-}
-
-void apsimd_mount_set_next(struct apsimd_mount *m, struct apsimd_mount *next)
-{
-	m->next = next;
-}
-
-static bool guest_name_ok(const char *name)
-{
-	size_t len = strlen(name);
-
-	if (len == 0 || len > 64 || name[0] == '.')
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_' || c == '.'))
-			return false;
-	}
-	return true;
-}
-
-int apsimd_guest_mount(struct apsimd *d, const char *guest, char **ret_path)
-{
-	struct apsimd_mount *m;
-	char path[PATH_MAX];
-	bool exists;
-	char *p;
-	int r;
-
-	if (!guest_name_ok(guest))
-		return -EINVAL;
-	apsim_sim_lock(d->sim);
-	exists = apsim_sim_get_guest_tree(d->sim, guest) != NULL;
-	apsim_sim_unlock(d->sim);
-
-	pthread_mutex_lock(&d->mounts_lock);
-	if (d->stopping) {
-		r = -ESHUTDOWN;
-		goto out_unlock;
-	}
-	for (m = d->guests; m; m = m->next) {
-		if (strcmp(m->guest, guest) == 0 && !atomic_load(&m->ended)) {
-			p = strdup(m->path);
-			r = p ? 0 : -ENOMEM;
-			if (p)
-				*ret_path = p;
-			goto out_unlock;
-		}
-	}
-	if (!exists) {
-		r = -ENOENT;
-		goto out_unlock;
-	}
-	if ((size_t) snprintf(path, sizeof(path), "%s/%s", d->guest_dir, guest) >= sizeof(path)) {
-		r = -ENAMETOOLONG;
-		goto out_unlock;
-	}
-	r = apsim__mkdir_p(path, 0755, false);
-	if (r < 0)
-		goto out_unlock;
-	r = apsimd_mount_start(d, guest, path, &m);
-	if (r < 0)
-		goto out_unlock;
-	m->next = d->guests;
-	d->guests = m;
-	p = strdup(m->path);
-	if (!p) {
-		r = -ENOMEM;
-		goto out_unlock;
-	}
-	*ret_path = p;
-	r = 0;
-out_unlock:
-	pthread_mutex_unlock(&d->mounts_lock);
-	return r;
+	return fuse_new(args, &ops, sizeof(ops), fs);
 }

@@ -10,6 +10,9 @@
  * its own workers); the control socket has an accept thread and one thread per connection;
  * the timer thread fires the sim's clock timers (config_time rescan, reset polling) on the
  * monotonic clock. Every one of them takes the sim lock around model access.
+ *
+ * Owns the options, the paths, the timer thread, detaching and the signal loop. The top of
+ * the daemon: calls every other daemon file, none calls it.
  */
 #define _GNU_SOURCE
 
@@ -17,12 +20,10 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,22 +36,6 @@
 #endif
 
 #define TIMER_MAX_WAIT_NS (20 * APSIM_NSEC_PER_MSEC)
-
-static bool use_syslog;
-
-void apsimd_log(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (use_syslog) {
-		vsyslog(LOG_ERR, fmt, ap);
-	} else {
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-	}
-	va_end(ap);
-}
 
 /* --- the timer thread ---------------------------------------------------------------------- */
 
@@ -345,24 +330,6 @@ static int setup_paths(struct apsimd *d, const struct options *o)
 
 /* --- start and stop ------------------------------------------------------------------------ */
 
-static void stop_mounts(struct apsimd *d)
-{
-	struct apsimd_mount *m, *next, *host;
-
-	pthread_mutex_lock(&d->mounts_lock);
-	d->stopping = true;
-	m = d->guests;
-	d->guests = NULL;
-	host = d->host;
-	d->host = NULL;
-	pthread_mutex_unlock(&d->mounts_lock);
-	for (; m; m = next) {
-		next = apsimd_mount_next(m);
-		apsimd_mount_stop(m);
-	}
-	apsimd_mount_stop(host);
-}
-
 /* Detaches from the terminal: the parent exits when the child is ready (0) or failed (1). */
 static int daemonize(int *ret_ready_fd)
 {
@@ -395,8 +362,7 @@ static void ready(int fd, bool foreground)
 	if (!foreground) {
 		FILE *n;
 
-		openlog("apsimd", LOG_PID, LOG_DAEMON);
-		use_syslog = true;
+		apsimd_log_to_syslog();
 		n = freopen("/dev/null", "r", stdin);
 		n = freopen("/dev/null", "w", stdout);
 		n = freopen("/dev/null", "w", stderr);
@@ -505,7 +471,7 @@ int main(int argc, char **argv)
 out_stop_control:
 	apsimd_control_stop(d.control);
 	d.control = NULL;
-	stop_mounts(&d);
+	apsimd_mounts_stop(&d);
 	if (timer_running)
 		timer_stop(&timer);
 	apsimd_netlink_stop(d.netlink);

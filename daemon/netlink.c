@@ -11,6 +11,9 @@
  * 0xfeedcafe, big-endian fields, MurmurHash2 of subsystem and devtype for the monitors'
  * socket filters, an empty tag bloom) followed by the properties as NUL-terminated
  * KEY=VALUE strings.
+ *
+ * Owns struct apsimd_netlink (apsimd.netlink). Calls the library only; control.c (the
+ * namespace's path) and main.c call it.
  */
 #define _GNU_SOURCE
 

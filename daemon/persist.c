@@ -4,6 +4,9 @@
  * STATE/state.json at start, save it after every acknowledged change (a FUSE write of the
  * host tree, or a state-changing command through the sim's on_change hook), atomically, and
  * only when the saved content would change. The format is lib/sim/state.c's.
+ *
+ * Owns struct apsimd_persist (apsimd.persist). Calls log.c and the library only; fuse-ops.c
+ * and main.c call it.
  */
 #define _GNU_SOURCE
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The sysfs tree (include/apsim/sysfs.h).
+ * tree.c - the sysfs tree's nodes (include/apsim/sysfs.h): creating and removing directories
+ * and symlinks, their names and per-directory tables, finding an attribute in a directory's
+ * groups, and resolving a path (lookup, stat). Calls only lib/base.
  *
  * Only directories and symlinks are real nodes. Attributes are virtual: a directory keeps a
  * list of attached attribute tables (groups) with their owner object, and an attribute is
@@ -20,11 +22,10 @@
  * Every node keeps the list of symlinks that target it; removing a node also removes those
  * links (a safety net: kernel callers remove their links first), so a link never dangles.
  *
- * Error conventions follow the kernel's sysfs/kernfs (fs/kernfs/file.c kernfs_fop_open,
- * fs/sysfs/file.c sysfs_kf_*): opening for read a file without any read bit, or for write a
- * file without any write bit, fails with -EACCES even for root; a readable attribute without
- * show() or a writable one without store() fails with -EIO; writes of more than PAGE_SIZE
- * fail with -EINVAL (design.md); show() output is capped at PAGE_SIZE - 1 bytes.
+ * The files of the tree, lowest first (each calls only the ones before it, through
+ * tree-internal.h): tree.c (nodes, names, directory tables, attribute lookup, path
+ * resolution), attr.c (groups: attaching and detaching tables; open checks, read and
+ * write), path.c (node paths, link targets, readdir).
  */
 #include <assert.h>
 #include <errno.h>
@@ -52,109 +53,9 @@
 
 #include "apsim/sysfs.h"
 #include "base/macro-internal.h"
+#include "tree-internal.h"
 
-#define NAME_MAX_LEN	   255
-#define MAX_SYMLINK_FOLLOW 40
-#define SMALL_DIR	   8
-
-/* Attribute inodes: bit 63 set, the directory's inode above ATTR_IDX_BITS, the index below. */
-#define ATTR_IDX_BITS 12
-#define ATTR_IDX_MAX  (1u << ATTR_IDX_BITS)
-#define ATTR_INO_FLAG (UINT64_C(1) << 63)
-
-struct group {
-	const struct apsim_attr *attrs;
-	void *obj;
-	uint16_t n;    /* attributes in the table (at most ATTR_IDX_MAX) */
-	uint16_t base; /* index of attrs[0] for inode numbers */
-	uint32_t keys; /* name_key() of every attribute name */
-	struct group *next;
-};
-
-_Static_assert(ATTR_IDX_MAX <= UINT16_MAX, "group indexes fit 16 bits");
-
-struct apsim_node {
-	struct apsim_node *parent;
-	/* siblings in creation order; the first child's prev is the last child */
-	struct apsim_node *prev, *next;
-	struct apsim_node *links_in; /* first symlink targeting this node */
-	uint64_t ino;
-	union {
-		struct {
-			struct apsim_node *first;
-			struct group *groups;
-			struct dir_table *table; /* NULL while the dir is small */
-		} dir;
-		struct {
-			struct apsim_node *target;
-			struct apsim_node *tprev, *tnext; /* target's links_in list */
-		} link;
-	} u;
-	uint32_t hash;		/* of the name, while the parent has a table */
-	unsigned char type;	/* enum apsim_node_type */
-	unsigned char name_len; /* at most NAME_MAX_LEN */
-	char name[];
-};
-
-struct slot {
-	struct apsim_node *node; /* NULL: empty */
-	uint32_t hash;
-};
-
-struct dir_table {
-	struct slot *slots;
-	size_t n_slots; /* power of two, at most 3/4 full */
-	size_t n;
-};
-
-/*
- * A table known to be valid (names valid and distinct) because a group of it is attached
- * somewhere: attached tables are borrowed and stay unchanged, so attaching the same table
- * again need not check its names once more.
- */
-struct table_memo {
-	const struct apsim_attr *attrs;
-	unsigned n;    /* attributes */
-	unsigned refs; /* groups of this table attached */
-	uint32_t keys; /* name_key() of every attribute name */
-};
-
-#define MAX_MEMO 64
-
-/*
- * Nodes and groups come from a pool per tree: chunks carved in POOL_ALIGN steps, and a free
- * list per size class that later allocations of the same size reuse. No per-object malloc
- * header or call; the chunks are freed with the tree.
- */
-#define POOL_ALIGN   8
-#define POOL_CHUNK   (64 * 1024)
-#define NODE_SIZE(l) (offsetof(struct apsim_node, name) + (l) + 1)
-#define POOL_CLASSES ((NODE_SIZE(NAME_MAX_LEN) + POOL_ALIGN - 1) / POOL_ALIGN + 1)
-
-struct pool_chunk {
-	struct pool_chunk *next;
-	size_t pad; /* keeps the data aligned to 16 */
-};
-
-struct pool {
-	void *free[POOL_CLASSES];
-	struct pool_chunk *chunks;
-	char *cur;
-	size_t left;
-};
-
-struct apsim_tree {
-	struct apsim_node *root;
-	size_t n_nodes; /* root excluded */
-	uint64_t next_ino;
-	struct table_memo memo[MAX_MEMO];
-	unsigned n_memo;
-	struct pool pool;
-};
-
-_Static_assert(sizeof(struct group) <= NODE_SIZE(NAME_MAX_LEN), "groups fit the pool classes");
-
-static void *pool_alloc(struct pool *p, size_t size)
+void *apsim__tree_pool_alloc(struct pool *p, size_t size)
 {
 	size_t cls = (size + POOL_ALIGN - 1) / POOL_ALIGN;
 	void *obj = p->free[cls];
@@ -217,26 +118,9 @@ static uint32_t hash_name(const char *name, size_t len)
 	return (uint32_t) (h ^ (h >> 32));
 }
 
-/* s equals the first len bytes of name (which holds no NUL there) and ends after them */
-static bool str_eq(const char *s, const char *name, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (s[i] != name[i])
-			return false;
-	return s[len] == '\0';
-}
-
 static bool name_eq(const struct apsim_node *n, const char *name, size_t len)
 {
 	return n->name_len == len && memcmp(n->name, name, len) == 0;
-}
-
-/* One of 32 bits for a name of len bytes, so a group can be skipped without comparing names. */
-static uint32_t name_key(const char *name, size_t len)
-{
-	return UINT32_C(1) << (((unsigned) (unsigned char) name[0] + 7u * (unsigned) len) & 31u);
 }
 
 static void slot_put(struct slot *slots, size_t n_slots, struct apsim_node *node, uint32_t hash)
@@ -330,7 +214,8 @@ static struct apsim_node *table_find(const struct dir_table *tb, const char *nam
 	return NULL;
 }
 
-static struct apsim_node *child_find(const struct apsim_node *dir, const char *name, size_t len)
+struct apsim_node *apsim__tree_child_find(const struct apsim_node *dir, const char *name,
+					  size_t len)
 {
 	const struct dir_table *tb = dir->u.dir.table;
 
@@ -360,19 +245,9 @@ static void table_unlink(struct dir_table *tb, struct apsim_node *node)
 	tb->n--;
 }
 
-static bool is_dir(const struct apsim_node *n)
-{
-	return n->type == APSIM_NODE_DIR;
-}
-
-static uint64_t attr_ino(const struct apsim_node *dir, const struct group *g, unsigned i)
-{
-	return ATTR_INO_FLAG | (dir->ino << ATTR_IDX_BITS) | (g->base + i);
-}
-
-static const struct apsim_attr *find_attr(const struct apsim_node *dir, const char *name,
-					  size_t len, const struct group **ret_group,
-					  unsigned *ret_idx)
+const struct apsim_attr *apsim__tree_find_attr(const struct apsim_node *dir, const char *name,
+					       size_t len, const struct group **ret_group,
+					       unsigned *ret_idx)
 {
 	uint32_t key = name_key(name, len);
 	const struct group *g;
@@ -395,7 +270,7 @@ static const struct apsim_attr *find_attr(const struct apsim_node *dir, const ch
 }
 
 /* A valid node or attribute name: 1..NAME_MAX_LEN bytes, no '/', not "." or "..". */
-static int check_name(const char *name, size_t *ret_len)
+int apsim__tree_check_name(const char *name, size_t *ret_len)
 {
 	size_t len;
 
@@ -418,7 +293,7 @@ static int new_node(struct apsim_tree *t, struct apsim_node *parent, const char 
 	uint32_t h = 0;
 	int r;
 
-	r = check_name(name, &len);
+	r = apsim__tree_check_name(name, &len);
 	if (r < 0)
 		return r;
 	if (!parent || !is_dir(parent))
@@ -432,7 +307,7 @@ static int new_node(struct apsim_tree *t, struct apsim_node *parent, const char 
 	} else if (list_find(parent, name, len, &count)) {
 		return -EEXIST;
 	}
-	if (find_attr(parent, name, len, NULL, NULL))
+	if (apsim__tree_find_attr(parent, name, len, NULL, NULL))
 		return -EEXIST;
 
 	if (!tb && count >= SMALL_DIR) {
@@ -448,7 +323,7 @@ static int new_node(struct apsim_tree *t, struct apsim_node *parent, const char 
 			return r;
 	}
 
-	n = pool_alloc(&t->pool, NODE_SIZE(len));
+	n = apsim__tree_pool_alloc(&t->pool, NODE_SIZE(len));
 	if (!n)
 		return -ENOMEM;
 	memset(n, 0, offsetof(struct apsim_node, name));
@@ -480,7 +355,7 @@ static int new_node(struct apsim_tree *t, struct apsim_node *parent, const char 
 }
 
 /* The memo of attrs, moved one place to the front (busy tables are found first), or NULL. */
-static struct table_memo *memo_find(struct apsim_tree *t, const struct apsim_attr *attrs)
+struct table_memo *apsim__tree_memo_find(struct apsim_tree *t, const struct apsim_attr *attrs)
 {
 	unsigned i;
 
@@ -501,8 +376,8 @@ static struct table_memo *memo_find(struct apsim_tree *t, const struct apsim_att
 
 /* One more group of a valid table is attached: m is its memo, or NULL to remember it now (if
  * there is room) with its n attributes and their keys. */
-static void memo_get(struct apsim_tree *t, struct table_memo *m, const struct apsim_attr *attrs,
-		     unsigned n, uint32_t keys)
+void apsim__tree_memo_get(struct apsim_tree *t, struct table_memo *m,
+			  const struct apsim_attr *attrs, unsigned n, uint32_t keys)
 {
 	if (m) {
 		m->refs++;
@@ -518,13 +393,13 @@ static void memo_get(struct apsim_tree *t, struct table_memo *m, const struct ap
 /* A group of attrs is detached: the table is forgotten with its last group. */
 static void memo_put(struct apsim_tree *t, const struct apsim_attr *attrs)
 {
-	struct table_memo *m = memo_find(t, attrs);
+	struct table_memo *m = apsim__tree_memo_find(t, attrs);
 
 	if (m && --m->refs == 0)
 		*m = t->memo[--t->n_memo];
 }
 
-static void free_group(struct apsim_tree *t, struct group *g)
+void apsim__tree_free_group(struct apsim_tree *t, struct group *g)
 {
 	memo_put(t, g->attrs);
 	pool_free(&t->pool, g, sizeof(*g));
@@ -552,7 +427,7 @@ static void remove_node(struct apsim_tree *t, struct apsim_node *node)
 			remove_node(t, node->u.dir.first);
 		for (g = node->u.dir.groups; g; g = gnext) {
 			gnext = g->next;
-			free_group(t, g);
+			apsim__tree_free_group(t, g);
 		}
 		node->u.dir.groups = NULL;
 	} else {
@@ -673,7 +548,7 @@ struct apsim_node *apsim_tree_child(struct apsim_tree *t, struct apsim_node *par
 {
 	if (!t || !parent || !name || !is_dir(parent))
 		return NULL;
-	return child_find(parent, name, strlen(name));
+	return apsim__tree_child_find(parent, name, strlen(name));
 }
 
 void apsim_tree_remove_child(struct apsim_tree *t, struct apsim_node *parent, const char *name)
@@ -691,144 +566,7 @@ struct apsim_node *apsim_node_parent(const struct apsim_node *node)
 	return node ? node->parent : NULL;
 }
 
-int apsim_node_path(const struct apsim_node *node, char *buf, size_t len)
-{
-	const struct apsim_node *n;
-	size_t total = 0, pos;
-
-	APSIM_CHECK_ARG(node && buf);
-	for (n = node; n->parent; n = n->parent)
-		total += 1 + n->name_len;
-	if (total == 0)
-		total = 1;
-	if (total + 1 > len)
-		return -ENAMETOOLONG;
-	buf[0] = '/';
-	buf[total] = '\0';
-	pos = total;
-	for (n = node; n->parent; n = n->parent) {
-		size_t l = n->name_len;
-
-		pos -= l;
-		memcpy(buf + pos, n->name, l);
-		buf[--pos] = '/';
-	}
-	return (int) total;
-}
-
-/* --- groups --- */
-
-static unsigned group_base(const struct apsim_node *dir, unsigned n)
-{
-	unsigned base = 0;
-	bool moved;
-
-	/* lowest base whose range [base, base + n) overlaps no attached group */
-	do {
-		const struct group *g;
-
-		moved = false;
-		for (g = dir->u.dir.groups; g; g = g->next) {
-			if (base < g->base + g->n && g->base < base + n) {
-				base = g->base + g->n;
-				moved = true;
-			}
-		}
-	} while (moved);
-	return base;
-}
-
-int apsim_tree_add_group(struct apsim_tree *t, struct apsim_node *dir,
-			 const struct apsim_attr *attrs, void *obj)
-{
-	struct table_memo *m;
-	struct group *g, **pp;
-	uint32_t keys = 0;
-	unsigned n, i, j;
-
-	APSIM_CHECK_ARG(t && dir && attrs);
-	if (!is_dir(dir))
-		return -ENOTDIR;
-	for (g = dir->u.dir.groups; g; g = g->next)
-		if (g->attrs == attrs)
-			return -EEXIST;
-	m = memo_find(t, attrs);
-	if (m) {
-		/* names known valid and distinct: only the clashes with this directory remain */
-		n = m->n;
-		keys = m->keys;
-		if (dir->u.dir.first || dir->u.dir.groups) {
-			for (j = 0; j < n; j++) {
-				const char *name = attrs[j].name;
-				size_t len = strlen(name);
-
-				if ((dir->u.dir.first && child_find(dir, name, len)) ||
-				    (dir->u.dir.groups && find_attr(dir, name, len, NULL, NULL)))
-					return -EEXIST;
-			}
-		}
-	} else {
-		for (n = 0; attrs[n].name; n++) {
-			size_t len;
-
-			if (check_name(attrs[n].name, &len) < 0)
-				return -EINVAL;
-			keys |= name_key(attrs[n].name, len);
-			if ((dir->u.dir.first && child_find(dir, attrs[n].name, len)) ||
-			    (dir->u.dir.groups && find_attr(dir, attrs[n].name, len, NULL, NULL)))
-				return -EEXIST;
-			for (j = 0; j < n; j++)
-				if (str_eq(attrs[j].name, attrs[n].name, len))
-					return -EEXIST;
-		}
-	}
-	i = group_base(dir, n);
-	if (i + n > ATTR_IDX_MAX)
-		return -ENOSPC;
-
-	g = pool_alloc(&t->pool, sizeof(*g));
-	if (!g)
-		return -ENOMEM;
-	memset(g, 0, sizeof(*g));
-	g->attrs = attrs;
-	g->obj = obj;
-	g->n = (uint16_t) n;
-	g->base = (uint16_t) i;
-	g->keys = keys;
-	memo_get(t, m, attrs, n, keys);
-	for (pp = &dir->u.dir.groups; *pp; pp = &(*pp)->next)
-		;
-	*pp = g;
-	return 0;
-}
-
-int apsim_tree_remove_group(struct apsim_tree *t, struct apsim_node *dir,
-			    const struct apsim_attr *attrs)
-{
-	struct group **pp;
-
-	APSIM_CHECK_ARG(t && dir && attrs);
-	if (!is_dir(dir))
-		return -ENOTDIR;
-	for (pp = &dir->u.dir.groups; *pp; pp = &(*pp)->next) {
-		if ((*pp)->attrs == attrs) {
-			struct group *g = *pp;
-
-			*pp = g->next;
-			free_group(t, g);
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
 /* --- path resolution --- */
-
-struct resolved {
-	struct apsim_node *node;   /* the node, or the directory owning the attribute */
-	const struct group *group; /* non-NULL for an attribute */
-	unsigned idx;
-};
 
 static struct apsim_node *follow(struct apsim_node *n, unsigned *nfollow)
 {
@@ -840,52 +578,82 @@ static struct apsim_node *follow(struct apsim_node *n, unsigned *nfollow)
 	return n;
 }
 
-static int resolve(struct apsim_tree *t, const char *path, bool follow_last, struct resolved *ret)
+/* Only slashes (or nothing) follow p. */
+static bool at_end(const char *p)
+{
+	while (*p == '/')
+		p++;
+	return *p == '\0';
+}
+
+/*
+ * The next component of the path at *p (leading slashes skipped) in *ret_c and *ret_len, *p
+ * moved past it: 1, or 0 at the end of the path, -ENAMETOOLONG for a component too long.
+ */
+static int next_component(const char **p, const char **ret_c, size_t *ret_len)
+{
+	const char *s = *p, *c;
+
+	while (*s == '/')
+		s++;
+	if (!*s)
+		return 0;
+	c = s;
+	while (*s && *s != '/')
+		s++;
+	*p = s;
+	if ((size_t) (s - c) > NAME_MAX_LEN)
+		return -ENAMETOOLONG;
+	*ret_c = c;
+	*ret_len = (size_t) (s - c);
+	return 1;
+}
+
+/* "." stays in *cur, ".." goes to its parent (the root's is the root): true for those two. */
+static bool step_dots(struct apsim_node **cur, const char *c, size_t len)
+{
+	if (len == 1 && c[0] == '.')
+		return true;
+	if (len == 2 && c[0] == '.' && c[1] == '.') {
+		if ((*cur)->parent)
+			*cur = (*cur)->parent;
+		return true;
+	}
+	return false;
+}
+
+int apsim__tree_resolve(struct apsim_tree *t, const char *path, bool follow_last,
+			struct resolved *ret)
 {
 	struct apsim_node *cur = t->root;
 	const char *p = path;
 	unsigned nfollow = 0;
 
 	for (;;) {
-		const char *c;
-		size_t len;
+		const char *c = NULL;
+		size_t len = 0;
 		bool last, trailing_slash;
 		struct apsim_node *child;
 		const struct group *g;
 		unsigned idx;
+		int r;
 
-		while (*p == '/')
-			p++;
-		if (!*p)
+		r = next_component(&p, &c, &len);
+		if (r <= 0) {
+			if (r < 0)
+				return r;
 			break;
-		c = p;
-		while (*p && *p != '/')
-			p++;
-		len = (size_t) (p - c);
-		if (len > NAME_MAX_LEN)
-			return -ENAMETOOLONG;
-		/* last: nothing but slashes follows */
-		{
-			const char *q = p;
-
-			while (*q == '/')
-				q++;
-			last = *q == '\0';
-			trailing_slash = last && *p == '/';
 		}
+		last = at_end(p);
+		trailing_slash = last && *p == '/';
 
 		/* cur is always a directory here */
-		if (len == 1 && c[0] == '.')
+		if (step_dots(&cur, c, len))
 			continue;
-		if (len == 2 && c[0] == '.' && c[1] == '.') {
-			if (cur->parent)
-				cur = cur->parent;
-			continue;
-		}
 
-		child = child_find(cur, c, len);
+		child = apsim__tree_child_find(cur, c, len);
 		if (!child) {
-			if (!find_attr(cur, c, len, &g, &idx))
+			if (!apsim__tree_find_attr(cur, c, len, &g, &idx))
 				return -ENOENT;
 			if (!last || trailing_slash)
 				return -ENOTDIR;
@@ -926,244 +694,29 @@ static void fill_info(const struct resolved *res, struct apsim_node_info *info)
 	}
 }
 
-int apsim_tree_lookup(struct apsim_tree *t, const char *path, struct apsim_node_info *ret_info)
+static int lookup_info(struct apsim_tree *t, const char *path, bool follow_last,
+		       struct apsim_node_info *ret_info)
 {
 	struct resolved res;
 	int r;
 
 	APSIM_CHECK_ARG(t && path);
-	r = resolve(t, path, false, &res);
+	r = apsim__tree_resolve(t, path, follow_last, &res);
 	if (r < 0)
 		return r;
 	if (ret_info)
 		fill_info(&res, ret_info);
 	return 0;
+}
+
+int apsim_tree_lookup(struct apsim_tree *t, const char *path, struct apsim_node_info *ret_info)
+{
+	return lookup_info(t, path, false, ret_info);
 }
 
 int apsim_tree_stat(struct apsim_tree *t, const char *path, struct apsim_node_info *ret_info)
 {
-	struct resolved res;
-	int r;
-
-	APSIM_CHECK_ARG(t && path);
-	r = resolve(t, path, true, &res);
-	if (r < 0)
-		return r;
-	if (ret_info)
-		fill_info(&res, ret_info);
-	return 0;
-}
-
-static int check_access(const struct resolved *res, bool rd, bool wr)
-{
-	const struct apsim_attr *a;
-
-	if (!res->group)
-		return wr ? -EISDIR : 0;
-	a = &res->group->attrs[res->idx];
-	/* kernfs_fop_open: no read/write bit at all -> -EACCES, even for root */
-	if (wr && !(a->mode & 0222))
-		return -EACCES;
-	if (rd && !(a->mode & 0444))
-		return -EACCES;
-	return 0;
-}
-
-int apsim_tree_open_check(struct apsim_tree *t, const char *path, bool rd, bool wr)
-{
-	struct resolved res;
-	int r;
-
-	APSIM_CHECK_ARG(t && path);
-	r = resolve(t, path, true, &res);
-	if (r < 0)
-		return r;
-	return check_access(&res, rd, wr);
-}
-
-/* The open(2) of an attribute for reading or writing: follows links, -EISDIR for a
- * directory, then the kernel's permission checks. */
-static int resolve_attr(struct apsim_tree *t, const char *path, bool rd, bool wr,
-			struct resolved *ret)
-{
-	int r = resolve(t, path, true, ret);
-
-	if (r < 0)
-		return r;
-	if (!ret->group)
-		return -EISDIR;
-	return check_access(ret, rd, wr);
-}
-
-ssize_t apsim_tree_read(struct apsim_tree *t, const char *path, char *buf, size_t len)
-{
-	char page[APSIM_SYSFS_PAGE];
-	const struct apsim_attr *a;
-	struct resolved res;
-	ssize_t n;
-	int r;
-
-	APSIM_CHECK_ARG(t && path && (buf || len == 0));
-	r = resolve_attr(t, path, true, false, &res);
-	if (r < 0)
-		return r;
-	a = &res.group->attrs[res.idx];
-	if (!a->show)
-		return -EIO; /* dev_attr_show */
-	memset(page, 0, sizeof(page));
-	n = a->show(res.group->obj, page, sizeof(page));
-	if (n < 0)
-		return n;
-	if (n >= (ssize_t) sizeof(page))
-		n = sizeof(page) - 1; /* sysfs_kf_seq_show caps at PAGE_SIZE - 1 */
-	if ((size_t) n > len)
-		n = (ssize_t) len;
-	memcpy(buf, page, (size_t) n);
-	return n;
-}
-
-ssize_t apsim_tree_write(struct apsim_tree *t, const char *path, const char *buf, size_t len)
-{
-	char page[APSIM_SYSFS_PAGE + 1];
-	const struct apsim_attr *a;
-	struct resolved res;
-	ssize_t n;
-	int r;
-
-	APSIM_CHECK_ARG(t && path && (buf || len == 0));
-	r = resolve_attr(t, path, false, true, &res);
-	if (r < 0)
-		return r;
-	if (len > APSIM_SYSFS_PAGE)
-		return -EINVAL;
-	if (len == 0)
-		return 0; /* sysfs_kf_write: nothing to store */
-	a = &res.group->attrs[res.idx];
-	if (!a->store)
-		return -EIO; /* dev_attr_store */
-	memcpy(page, buf, len);
-	page[len] = '\0';
-	n = a->store(res.group->obj, page, len);
-	if (n > (ssize_t) len)
-		n = (ssize_t) len;
-	return n;
-}
-
-/* Relative path from directory from to node to, like sysfs symlinks. */
-static int relative_path(const struct apsim_node *from, const struct apsim_node *to, char *buf,
-			 size_t len)
-{
-	const struct apsim_node *a = from, *b = to, *n;
-	size_t da = 0, db = 0, ups = 0, pos = 0, tail = 0, i;
-
-	for (n = from; n->parent; n = n->parent)
-		da++;
-	for (n = to; n->parent; n = n->parent)
-		db++;
-	while (da > db) {
-		a = a->parent;
-		da--;
-		ups++;
-	}
-	while (db > da) {
-		b = b->parent;
-		db--;
-	}
-	while (a != b) {
-		a = a->parent;
-		b = b->parent;
-		ups++;
-	}
-	/* b is the common ancestor; tail = length of "x/y/z" from it down to "to" */
-	for (n = to; n != b; n = n->parent)
-		tail += n->name_len + 1u;
-	if (tail)
-		tail--;
-	if (ups == 0 && tail == 0) {
-		if (len < 2)
-			return -ENAMETOOLONG;
-		memcpy(buf, ".", 2);
-		return 1;
-	}
-	pos = ups * 3 + tail;
-	if (tail == 0)
-		pos--; /* no trailing slash after the last ".." */
-	if (pos + 1 > len)
-		return -ENAMETOOLONG;
-	for (i = 0; i < ups; i++)
-		memcpy(buf + i * 3, "../", 3);
-	buf[pos] = '\0';
-	{
-		size_t end = pos;
-
-		for (n = to; n != b; n = n->parent) {
-			size_t l = n->name_len;
-
-			end -= l;
-			memcpy(buf + end, n->name, l);
-			if (end > 0)
-				buf[--end] = '/';
-		}
-	}
-	return (int) pos;
-}
-
-int apsim_tree_readlink(struct apsim_tree *t, const char *path, char *buf, size_t len)
-{
-	struct resolved res;
-	int r;
-
-	APSIM_CHECK_ARG(t && path && buf);
-	r = resolve(t, path, false, &res);
-	if (r < 0)
-		return r;
-	if (res.group || res.node->type != APSIM_NODE_LINK)
-		return -EINVAL;
-	return relative_path(res.node->parent, res.node->u.link.target, buf, len);
-}
-
-int apsim_tree_readdir(struct apsim_tree *t, const char *path,
-		       int (*fn)(const struct apsim_dirent *ent, void *ctx), void *ctx)
-{
-	struct resolved res;
-	struct apsim_node *dir, *n, *next;
-	const struct group *g;
-	unsigned i;
-	int r;
-
-	APSIM_CHECK_ARG(t && path && fn);
-	r = resolve(t, path, true, &res);
-	if (r < 0)
-		return r;
-	if (res.group)
-		return -ENOTDIR;
-	dir = res.node;
-	for (n = dir->u.dir.first; n; n = next) {
-		struct apsim_dirent ent = {
-		    .name = n->name,
-		    .type = (enum apsim_node_type) n->type,
-		    .ino = n->ino,
-		};
-
-		next = n->next;
-		r = fn(&ent, ctx);
-		if (r)
-			return r;
-	}
-	for (g = dir->u.dir.groups; g; g = g->next) {
-		for (i = 0; i < g->n; i++) {
-			struct apsim_dirent ent = {
-			    .name = g->attrs[i].name,
-			    .type = APSIM_NODE_ATTR,
-			    .ino = attr_ino(dir, g, i),
-			};
-
-			r = fn(&ent, ctx);
-			if (r)
-				return r;
-		}
-	}
-	return 0;
+	return lookup_info(t, path, true, ret_info);
 }
 
 int apsim_tree_mkdir_p(struct apsim_tree *t, const char *path, struct apsim_node **ret_node)
@@ -1177,28 +730,19 @@ int apsim_tree_mkdir_p(struct apsim_tree *t, const char *path, struct apsim_node
 	APSIM_CHECK_ARG(t && path);
 	cur = t->root;
 	for (;;) {
-		const char *c;
-		size_t len;
+		const char *c = NULL;
+		size_t len = 0;
 		struct apsim_node *child;
 
-		while (*p == '/')
-			p++;
-		if (!*p)
+		r = next_component(&p, &c, &len);
+		if (r <= 0) {
+			if (r < 0)
+				return r;
 			break;
-		c = p;
-		while (*p && *p != '/')
-			p++;
-		len = (size_t) (p - c);
-		if (len > NAME_MAX_LEN)
-			return -ENAMETOOLONG;
-		if (len == 1 && c[0] == '.')
-			continue;
-		if (len == 2 && c[0] == '.' && c[1] == '.') {
-			if (cur->parent)
-				cur = cur->parent;
-			continue;
 		}
-		child = child_find(cur, c, len);
+		if (step_dots(&cur, c, len))
+			continue;
+		child = apsim__tree_child_find(cur, c, len);
 		if (child) {
 			child = follow(child, &nfollow);
 			if (!child)
@@ -1208,13 +752,8 @@ int apsim_tree_mkdir_p(struct apsim_tree *t, const char *path, struct apsim_node
 			cur = child;
 			continue;
 		}
-		if (find_attr(cur, c, len, NULL, NULL)) {
-			const char *q = p;
-
-			while (*q == '/')
-				q++;
-			return *q ? -ENOTDIR : -EEXIST;
-		}
+		if (apsim__tree_find_attr(cur, c, len, NULL, NULL))
+			return at_end(p) ? -EEXIST : -ENOTDIR;
 		memcpy(name, c, len);
 		name[len] = '\0';
 		r = new_node(t, cur, name, APSIM_NODE_DIR, &child);
