@@ -1790,9 +1790,15 @@ static int cmd_guest_show(struct ctx *c, int argc, char **argv)
 			continue;
 		if (array) {
 			json_t *o = json_pack(
-			    "{s:s, s:s, s:I, s:o, s:o, s:o, s:b}", "name", g->name, "mdev", g->mdev,
+			    "{s:s, s:s, s:I, s:o, s:o, s:o}", "name", g->name, "mdev", g->mdev,
 			    "apcb_updates", (json_int_t) g->apcb_updates, "apm", mask_json(&g->apm),
-			    "aqm", mask_json(&g->aqm), "adm", mask_json(&g->adm), "se", g->se);
+			    "aqm", mask_json(&g->aqm), "adm", mask_json(&g->adm));
+
+			/* "se": true only for SE guests, so the other guests' JSON stays as it was */
+			if (o && g->se && json_object_set_new(o, "se", json_true()) < 0) {
+				json_decref(o);
+				o = NULL;
+			}
 
 			if (!o || json_array_append_new(array, o) < 0) {
 				json_decref(o);
