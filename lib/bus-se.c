@@ -5,9 +5,10 @@
  *
  * Which queues have them follows v6.12 (78f636e82b22, also in 6.11.y): ap_queue_create()
  * adds the group when ap_is_se_guest() and the card is in EP11 or accelerator mode
- * (ap_q_supported_in_se()). From the 6.5 introduction up to that fix every queue of an SE
- * guest had them. The show/store bodies follow the 6.10+ code (struct ap_tapq_hwinfo): the
- * stores test the bind state with TAPQ first, then the queue state machine. There is no
+ * (ap_q_supported_in_se()). From their introduction (2023) up to that fix every queue of an
+ * SE guest had them. The show/store bodies follow the newer code (struct ap_tapq_hwinfo; the
+ * spec's Q6, gregkh/linux@ecd929caff09, still has ap_tapq_gr2 and tests the state machine
+ * before the bind state): the stores test the bind state with TAPQ first. There is no
  * se_state file in any kernel version: the bind state is the bs field of TAPQ GR2 (spec
  * 1.5), shown in the queue's ap_functions (0x0000C000, lszcrypt's SESTAT column).
  */

@@ -538,7 +538,7 @@ static enum apsim_sm_wait sm_setirq_wait(struct apsim_queue *aq)
 }
 
 /*
- * ap_sm_assoc_wait() (ap_queue.c, 6.5+): TAPQ until the association shows: bs USABLE is
+ * ap_sm_assoc_wait() (ap_queue.c, the ap_tapq_hwinfo form): TAPQ until the association shows: bs USABLE is
  * through, USABLE_NO_SECURE_KEY still pending, anything else a reset from outside.
  */
 static enum apsim_sm_wait sm_assoc_wait(struct apsim_queue *aq)
