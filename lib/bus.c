@@ -181,7 +181,7 @@ void apsim__bus_aapq(struct apsim_bus *bus, unsigned qid, unsigned sec_idx,
 		status_fac_not_inst(ret_status);
 }
 
-/* ap_is_se_guest() (ap_bus.c, 6.7+): is_prot_virt_guest() && ap_sb_available() */
+/* ap_is_se_guest() (ap_bus.c): is_prot_virt_guest() && ap_sb_available() */
 bool apsim__bus_is_se_guest(const struct apsim_bus *bus)
 {
 	return bus->prot_virt_guest && (bus->qci.flags & APSIM_QCI_APSB);
@@ -538,8 +538,9 @@ static enum apsim_sm_wait sm_setirq_wait(struct apsim_queue *aq)
 }
 
 /*
- * ap_sm_assoc_wait() (ap_queue.c, the ap_tapq_hwinfo form): TAPQ until the association shows: bs USABLE is
- * through, USABLE_NO_SECURE_KEY still pending, anything else a reset from outside.
+ * ap_sm_assoc_wait() (ap_queue.c, the ap_tapq_hwinfo form): TAPQ until the association
+ * shows: bs USABLE is through, USABLE_NO_SECURE_KEY still pending, anything else is a reset
+ * from outside.
  */
 static enum apsim_sm_wait sm_assoc_wait(struct apsim_queue *aq)
 {
@@ -1000,8 +1001,10 @@ struct apsim_device *apsim__bus_find_device_by_name(struct apsim_bus *bus, const
 	return NULL;
 }
 
-/* device_add() + bus_probe_device(): dir, attributes, links, KOBJ_ADD, then probing */
-/* extra: a second attribute group (device.groups after the type's groups) or NULL */
+/*
+ * device_add() + bus_probe_device(): dir, attributes, links, KOBJ_ADD, then probing. extra is
+ * a second attribute group (device.groups, after the type's groups) or NULL.
+ */
 static int device_register(struct apsim_device *dev, struct apsim_node *parent,
 			   const struct apsim_attr *attrs, const struct apsim_attr *extra)
 {
