@@ -27,6 +27,7 @@ struct apsim_guest_se_queue {
 	bool assoc;                      /* AAPQ done: associated from assoc_done_ns on */
 	unsigned assoc_idx;
 	uint64_t assoc_done_ns;
+	unsigned resets;                 /* the machine's reset count after our own last reset */
 };
 
 /* An association completes this long after AAPQ (firmware time, on the guest's clock). */

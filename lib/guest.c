@@ -74,6 +74,15 @@ static struct apsim_guest_se_queue *se_get(struct apsim_guest *g, unsigned qid)
 	return e;
 }
 
+/* The guest's own RAPQ/ZAPQ without the F bit keep the binding: note them. */
+static void se_own_reset(struct apsim_guest *g, unsigned qid)
+{
+	struct apsim_guest_se_queue *e = se_find(g, qid);
+
+	if (e)
+		e->resets = apsim_machine_queue_reset_count(g->machine, qid);
+}
+
 /* The binding ends (RAPQ with the F bit, or the APQN leaves the APCB: vfio_ap's ZAPQ). */
 static void se_forget(struct apsim_guest *g, unsigned qid)
 {
@@ -96,6 +105,11 @@ static unsigned se_bstate(struct apsim_guest *g, unsigned qid, uint32_t fac)
 	if (!(fac & (APSIM_FAC_EP11 | APSIM_FAC_ACCEL)))
 		return APSIM_BS_Q_UNUSABLE;
 	e = se_find(g, qid);
+	/* a reset from outside (the host's ZAPQ, e.g. VFIO_DEVICE_RESET) ended the binding */
+	if (e && e->resets != apsim_machine_queue_reset_count(g->machine, qid)) {
+		se_forget(g, qid);
+		e = NULL;
+	}
 	if (!e || !e->bound)
 		return APSIM_BS_Q_AVAIL_FOR_BINDING;
 	if (fac & APSIM_FAC_ACCEL)
@@ -169,6 +183,7 @@ static void guest_bapq(void *ctx, unsigned qid, struct apsim_qstatus *ret_status
 	}
 	e->bound = true;
 	e->assoc = false;
+	e->resets = apsim_machine_queue_reset_count(g->machine, qid);
 }
 
 /*
@@ -212,6 +227,7 @@ static void guest_rapq(void *ctx, unsigned qid, struct apsim_qstatus *ret_status
 		return;
 	}
 	apsim_machine_rapq(g->machine, qid, ret_status);
+	se_own_reset(g, qid);
 }
 
 /* RAPQ with the F bit: the reset also ends the SE binding and association. */
@@ -234,6 +250,7 @@ static void guest_zapq(void *ctx, unsigned qid, struct apsim_qstatus *ret_status
 		return;
 	}
 	apsim_machine_zapq(g->machine, qid, ret_status);
+	se_own_reset(g, qid);
 }
 
 static void guest_aqic(void *ctx, unsigned qid, bool enable, struct apsim_qstatus *ret_status)

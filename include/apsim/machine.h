@@ -228,6 +228,12 @@ APSIM_EXPORT void apsim_machine_qact(struct apsim_machine *m, unsigned qid, uint
 APSIM_EXPORT int apsim_machine_queue_inject_rc(struct apsim_machine *m, unsigned qid, uint8_t rc,
 					       unsigned count);
 
+/*
+ * How many RAPQ/ZAPQ reset qid so far (mod 65536). An SE guest's view compares it with its
+ * own resets: a reset from outside (vfio_ap's ZAPQ on the host) ends the queue's binding.
+ */
+APSIM_EXPORT unsigned apsim_machine_queue_reset_count(const struct apsim_machine *m, unsigned qid);
+
 #define APSIM_QID(apid, apqi) ((((unsigned) (apid) & 0xff) << 8) | ((unsigned) (apqi) & 0xff))
 #define APSIM_QID_CARD(qid) (((qid) >> 8) & 0xff)
 #define APSIM_QID_QUEUE(qid) ((qid) & 0xff)
