@@ -78,6 +78,12 @@ struct apsim_ap_ops {
 	/* The serial number a CCA or EP11 query request (CPRB) to the adapter answers, NUL
 	 * terminated in buf; -errno when it does not answer. Optional. */
 	int (*card_serial)(void *ctx, unsigned apid, char *buf, size_t len);
+	/* Secure Execution (spec 1.7 fc 7/8; kernel ap.h ap_bapq, ap_aapq, ap_rapq with the F
+	 * bit), optional: NULL bapq/aapq answer RC 16 (facility not installed), a NULL rapq_fbit
+	 * is a plain rapq. Only an SE guest's view implements them (lib/guest.c). */
+	void (*bapq)(void *ctx, unsigned qid, struct apsim_qstatus *ret_status);
+	void (*aapq)(void *ctx, unsigned qid, unsigned sec_idx, struct apsim_qstatus *ret_status);
+	void (*rapq_fbit)(void *ctx, unsigned qid, struct apsim_qstatus *ret_status);
 };
 
 /* Ops over a real machine (host LPAR). */
@@ -93,6 +99,7 @@ struct apsim_bus_config {
 	const char *apmask_param;          /* ap.apmask= ; NULL = all ones */
 	const char *aqmask_param;          /* ap.aqmask= ; NULL = all ones */
 	int domain_param;                  /* ap.domain= ; -1 = none */
+	bool prot_virt_guest;              /* is_prot_virt_guest(): the kernel of an SE guest */
 };
 
 /* Creates the bus and its sysfs directories; no scan yet (apsim_bus_scan does the first). */

@@ -44,8 +44,18 @@ enum {
 	APSIM_RC_INVALID_ADDRESS = 0x06,
 	APSIM_RC_OTHERWISE_CHANGED = 0x07,
 	APSIM_RC_INVALID_GISA = 0x08,
+	APSIM_RC_Q_BOUND_TO_ANOTHER = 0x09,
 	APSIM_RC_STATE_CHANGE_IN_PROGRESS = 0x0a,
+	APSIM_RC_Q_NOT_BOUND = 0x0b,
 	APSIM_RC_REQ_FAC_NOT_INST = 0x16,
+	/* SE bind / associate (BAPQ, AAPQ) */
+	APSIM_RC_Q_BIND_ERROR = 0x30,
+	APSIM_RC_Q_NOT_AVAIL_FOR_ASSOC = 0x31,
+	APSIM_RC_Q_NOT_EMPTY = 0x32,
+	APSIM_RC_BIND_LIMIT_EXCEEDED = 0x33,
+	APSIM_RC_INVALID_ASSOC_SECRET = 0x34,
+	APSIM_RC_ASSOC_SECRET_NOT_UNIQUE = 0x35,
+	APSIM_RC_ASSOC_FAILED = 0x36,
 };
 
 /* The queue status word (spec 1.4), unpacked. */
@@ -71,6 +81,8 @@ struct apsim_qstatus {
 
 #define APSIM_HWINFO_FAC(hw)  ((uint32_t) ((hw) >> 32))
 #define APSIM_HWINFO_BS(hw)   ((unsigned) (((hw) >> 46) & 0x3))
+/* hw with its bs field (bits 16-17, fac word 0x0000C000) replaced by bs */
+#define APSIM_HWINFO_WITH_BS(hw, bs) (((hw) & ~(3ull << 46)) | ((uint64_t) ((bs) & 0x3) << 46))
 #define APSIM_HWINFO_AT(hw)   ((unsigned) (((hw) >> 24) & 0xff))
 #define APSIM_HWINFO_ND(hw)   ((unsigned) (((hw) >> 16) & 0xff))
 #define APSIM_HWINFO_ML(hw)   ((unsigned) (((hw) >> 8) & 0xf))
@@ -79,6 +91,14 @@ struct apsim_qstatus {
 	(((uint64_t) (fac) << 32) | ((uint64_t) ((at) & 0xff) << 24) |               \
 	 ((uint64_t) ((nd) & 0xff) << 16) | ((uint64_t) ((ml) & 0xf) << 8) |         \
 	 ((uint64_t) ((qd) & 0xf)))
+/* SE bind state, hwinfo bs (spec 1.5; kernel ap.h AP_BS_Q_*); lszcrypt's SESTAT column */
+enum {
+	APSIM_BS_Q_USABLE = 0,                /* "usable": bound (and associated for EP11) */
+	APSIM_BS_Q_USABLE_NO_SECURE_KEY = 1,  /* "bound": bound, EP11 not associated yet */
+	APSIM_BS_Q_AVAIL_FOR_BINDING = 2,     /* "unbound" */
+	APSIM_BS_Q_UNUSABLE = 3,              /* "illicit": CCA in an SE guest */
+};
+
 /* spec 1.5: card-level hwinfo keeps fac bits 0-15, at, nd, ml, qd */
 #define APSIM_TAPQ_CARD_HWINFO_MASK 0xFFFF0000FFFF0F0Full
 
@@ -207,6 +227,12 @@ APSIM_EXPORT void apsim_machine_qact(struct apsim_machine *m, unsigned qid, uint
  */
 APSIM_EXPORT int apsim_machine_queue_inject_rc(struct apsim_machine *m, unsigned qid, uint8_t rc,
 					       unsigned count);
+
+/*
+ * How many RAPQ/ZAPQ reset qid so far (mod 65536). An SE guest's view compares it with its
+ * own resets: a reset from outside (vfio_ap's ZAPQ on the host) ends the queue's binding.
+ */
+APSIM_EXPORT unsigned apsim_machine_queue_reset_count(const struct apsim_machine *m, unsigned qid);
 
 #define APSIM_QID(apid, apqi) ((((unsigned) (apid) & 0xff) << 8) | ((unsigned) (apqi) & 0xff))
 #define APSIM_QID_CARD(qid) (((qid) >> 8) & 0xff)

@@ -27,6 +27,7 @@ enum apsim_sm_state {
 	APSIM_SM_IDLE,
 	APSIM_SM_WORKING,
 	APSIM_SM_QUEUE_FULL,
+	APSIM_SM_ASSOC_WAIT,             /* SE: AAPQ issued, polling until the bs shows USABLE */
 	_APSIM_SM_STATE_MAX,
 };
 
@@ -63,6 +64,8 @@ struct apsim_queue {
 	bool chkstop;
 	bool interrupt;                  /* interrupts enabled */
 	unsigned se_bstate;
+	unsigned assoc_idx;              /* SE association index, APSIM_ASSOC_IDX_INVALID = none */
+	bool rapq_fbit;                  /* the next RAPQ of the state machine sets the F bit */
 	enum apsim_dev_state dev_state;
 	enum apsim_sm_state sm_state;
 	unsigned last_err_rc;
@@ -81,6 +84,7 @@ enum apsim_sm_wait {
 };
 
 #define APSIM_AP_DEFAULT_MAX_MSG_SIZE (12 * 1024)
+#define APSIM_ASSOC_IDX_INVALID 0x10000                 /* kernel ap_bus.h ASSOC_IDX_INVALID */
 #define APSIM_POLL_LOW_TIMEOUT_NS 40000000ull        /* 25 Hz, kernel poll_low_timeout */
 
 /*
@@ -112,6 +116,7 @@ struct apsim_bus {
 	bool poll_thread;
 	bool irq_flag;                       /* ap_interrupts */
 	bool drivers_autoprobe;
+	bool prot_virt_guest;                /* is_prot_virt_guest() */
 	unsigned max_msg_size;               /* ap_max_msg_size */
 
 	uint64_t scan_count;
@@ -146,6 +151,11 @@ void apsim__bus_tapq(struct apsim_bus *bus, unsigned qid, bool tbit, struct apsi
 		     uint64_t *ret_hwinfo);
 void apsim__bus_zapq(struct apsim_bus *bus, unsigned qid, struct apsim_qstatus *ret_status);
 void apsim__bus_rapq(struct apsim_bus *bus, unsigned qid, struct apsim_qstatus *ret_status);
+void apsim__bus_bapq(struct apsim_bus *bus, unsigned qid, struct apsim_qstatus *ret_status);
+void apsim__bus_aapq(struct apsim_bus *bus, unsigned qid, unsigned sec_idx,
+		     struct apsim_qstatus *ret_status);
+/* ap_is_se_guest(): an SE guest's kernel and QCI reports APSB (ap_sb_available()) */
+bool apsim__bus_is_se_guest(const struct apsim_bus *bus);
 
 struct apsim_tree *apsim__bus_tree(struct apsim_bus *bus);
 struct apsim_uevent_log *apsim__bus_uevents(struct apsim_bus *bus);
@@ -209,6 +219,9 @@ extern const struct apsim_attr apsim__root_attrs[];       /* devices/ap: uevent 
 extern const struct apsim_attr apsim__card_attrs[];
 extern const struct apsim_attr apsim__queue_attrs[];
 extern const struct apsim_attr apsim__driver_attrs[];     /* bind, uevent, unbind */
+/* se.c: se_bind, se_associate (ap_queue_dev_sb_attr_group) and whether a queue gets them */
+extern const struct apsim_attr apsim__queue_se_attrs[];
+bool apsim__queue_has_se_attrs(const struct apsim_queue *aq);
 
 /* zcrypt.c: registers cex4card and cex4queue on the bus (spec 5.3); free unregisters. */
 struct apsim_zcrypt;

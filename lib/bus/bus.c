@@ -149,6 +149,44 @@ void apsim__bus_rapq(struct apsim_bus *bus, unsigned qid, struct apsim_qstatus *
 		status_not_avail(ret_status);
 }
 
+/* ap_rapq(qid, 1): the F bit also ends an SE binding (se_bind store of 0) */
+static void bus_rapq_fbit(struct apsim_bus *bus, unsigned qid, struct apsim_qstatus *ret_status)
+{
+	if (bus->ops->rapq_fbit)
+		bus->ops->rapq_fbit(bus->ops_ctx, qid, ret_status);
+	else
+		apsim__bus_rapq(bus, qid, ret_status);
+}
+
+static void status_fac_not_inst(struct apsim_qstatus *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->response_code = APSIM_RC_REQ_FAC_NOT_INST;
+}
+
+void apsim__bus_bapq(struct apsim_bus *bus, unsigned qid, struct apsim_qstatus *ret_status)
+{
+	if (bus->ops->bapq)
+		bus->ops->bapq(bus->ops_ctx, qid, ret_status);
+	else
+		status_fac_not_inst(ret_status);
+}
+
+void apsim__bus_aapq(struct apsim_bus *bus, unsigned qid, unsigned sec_idx,
+		     struct apsim_qstatus *ret_status)
+{
+	if (bus->ops->aapq)
+		bus->ops->aapq(bus->ops_ctx, qid, sec_idx, ret_status);
+	else
+		status_fac_not_inst(ret_status);
+}
+
+/* ap_is_se_guest() (ap_bus.c): is_prot_virt_guest() && ap_sb_available() */
+bool apsim__bus_is_se_guest(const struct apsim_bus *bus)
+{
+	return bus->prot_virt_guest && (bus->qci.flags & APSIM_QCI_APSB);
+}
+
 static void bus_aqic(struct apsim_bus *bus, unsigned qid, bool enable, struct apsim_qstatus *st)
 {
 	if (bus->ops->aqic)
@@ -441,13 +479,17 @@ static enum apsim_sm_wait sm_reset(struct apsim_queue *aq)
 {
 	struct apsim_qstatus st;
 
-	apsim__bus_rapq(aq->dev.bus, aq->qid, &st);
+	if (aq->rapq_fbit)
+		bus_rapq_fbit(aq->dev.bus, aq->qid, &st);
+	else
+		apsim__bus_rapq(aq->dev.bus, aq->qid, &st);
 	if (st.async)
 		return APSIM_SM_WAIT_NONE;
 	switch (st.response_code) {
 	case APSIM_RC_NORMAL:
 	case APSIM_RC_RESET_IN_PROGRESS:
 		aq->sm_state = APSIM_SM_RESET_WAIT;
+		aq->rapq_fbit = false;
 		return APSIM_SM_WAIT_LOW_TIMEOUT;
 	default:
 		return queue_error(aq, st.response_code);
@@ -495,6 +537,32 @@ static enum apsim_sm_wait sm_setirq_wait(struct apsim_queue *aq)
 	}
 }
 
+/*
+ * ap_sm_assoc_wait() (ap_queue.c, the ap_tapq_hwinfo form): TAPQ until the association
+ * shows: bs USABLE is through, USABLE_NO_SECURE_KEY still pending, anything else is a reset
+ * from outside.
+ */
+static enum apsim_sm_wait sm_assoc_wait(struct apsim_queue *aq)
+{
+	struct apsim_qstatus st;
+	uint64_t hw;
+
+	apsim__bus_tapq(aq->dev.bus, aq->qid, true, &st, &hw);
+	if ((st.async && st.response_code) || st.response_code > APSIM_RC_BUSY)
+		return queue_error(aq, st.response_code);
+	aq->se_bstate = APSIM_HWINFO_BS(hw);
+	switch (aq->se_bstate) {
+	case APSIM_BS_Q_USABLE:
+		aq->sm_state = APSIM_SM_IDLE;
+		return APSIM_SM_WAIT_NONE;
+	case APSIM_BS_Q_USABLE_NO_SECURE_KEY:
+		return APSIM_SM_WAIT_LOW_TIMEOUT;
+	default:
+		aq->assoc_idx = APSIM_ASSOC_IDX_INVALID;
+		return queue_error(aq, st.response_code);
+	}
+}
+
 /* ap_sm_event(aq, AP_SM_EVENT_POLL) */
 enum apsim_sm_wait apsim__bus_sm_event(struct apsim_queue *aq)
 {
@@ -507,6 +575,8 @@ enum apsim_sm_wait apsim__bus_sm_event(struct apsim_queue *aq)
 		return sm_reset_wait(aq);
 	case APSIM_SM_SETIRQ_WAIT:
 		return sm_setirq_wait(aq);
+	case APSIM_SM_ASSOC_WAIT:
+		return sm_assoc_wait(aq);
 	default:
 		/* IDLE / WORKING / QUEUE_FULL: no requests to send or receive here */
 		return APSIM_SM_WAIT_NONE;
@@ -574,6 +644,7 @@ void apsim__bus_queue_init_state(struct apsim_queue *aq)
 	aq->dev_state = APSIM_DEV_OPERATING;
 	aq->sm_state = APSIM_SM_RESET_START;
 	aq->last_err_rc = 0;
+	aq->assoc_idx = APSIM_ASSOC_IDX_INVALID;
 	apsim__bus_wait(aq->dev.bus, apsim__bus_sm_event(aq));
 }
 
@@ -930,9 +1001,12 @@ struct apsim_device *apsim__bus_find_device_by_name(struct apsim_bus *bus, const
 	return NULL;
 }
 
-/* device_add() + bus_probe_device(): dir, attributes, links, KOBJ_ADD, then probing */
+/*
+ * device_add() + bus_probe_device(): dir, attributes, links, KOBJ_ADD, then probing. extra is
+ * a second attribute group (device.groups, after the type's groups) or NULL.
+ */
 static int device_register(struct apsim_device *dev, struct apsim_node *parent,
-			   const struct apsim_attr *attrs)
+			   const struct apsim_attr *attrs, const struct apsim_attr *extra)
 {
 	struct apsim_bus *bus = dev->bus;
 	struct apsim_node *link;
@@ -944,6 +1018,11 @@ static int device_register(struct apsim_device *dev, struct apsim_node *parent,
 	r = apsim_tree_add_group(bus->tree, dev->node, attrs, dev);
 	if (r < 0)
 		goto out_rmdir;
+	if (extra) {
+		r = apsim_tree_add_group(bus->tree, dev->node, extra, dev);
+		if (r < 0)
+			goto out_rmdir;
+	}
 	r = apsim_tree_symlink(bus->tree, bus->bus_devices_dir, dev->name, dev->node, &link);
 	if (r < 0)
 		goto out_rmdir;
@@ -1115,7 +1194,7 @@ static struct apsim_card *card_create(struct apsim_bus *bus, unsigned id, uint64
 	if (ac->max_msg_size > bus->max_msg_size)
 		bus->max_msg_size = ac->max_msg_size;
 	bus->cards[id] = ac;
-	r = device_register(&ac->dev, bus->root_dir, apsim__card_attrs);
+	r = device_register(&ac->dev, bus->root_dir, apsim__card_attrs, NULL);
 	if (r < 0) {
 		apsim_dbg("ap: %s: device_register() failed: %d\n", ac->dev.name, r);
 		bus->cards[id] = NULL;
@@ -1148,9 +1227,13 @@ static struct apsim_queue *queue_create(struct apsim_card *ac, unsigned dom, uin
 	aq->se_bstate = APSIM_HWINFO_BS(hwinfo);
 	aq->dev_state = APSIM_DEV_UNINITIATED;
 	aq->sm_state = APSIM_SM_RESET_START;
+	aq->assoc_idx = APSIM_ASSOC_IDX_INVALID;
+	aq->rapq_fbit = false;
 	bus->queues[qid] = aq;
 	bus->n_queues++;
-	r = device_register(&aq->dev, ac->dev.node, apsim__queue_attrs);
+	/* ap_queue_create(): the SE group only in an SE guest for EP11/accel queues (6.12+) */
+	r = device_register(&aq->dev, ac->dev.node, apsim__queue_attrs,
+			    apsim__queue_has_se_attrs(aq) ? apsim__queue_se_attrs : NULL);
 	if (r < 0) {
 		apsim_dbg("ap: %s: device_register() failed: %d\n", aq->dev.name, r);
 		bus->queues[qid] = NULL;
@@ -1608,6 +1691,7 @@ int apsim_bus_new(const struct apsim_bus_config *cfg, struct apsim_bus **ret)
 	bus->tree = cfg->tree;
 	bus->uevents = cfg->uevents;
 	bus->clock = cfg->clock;
+	bus->prot_virt_guest = cfg->prot_virt_guest;
 	bus->max_adapter_id = 63;
 	bus->max_domain_id = 15;
 	bus->config_time = 30;

@@ -7,6 +7,8 @@
 #ifndef APSIM_GUEST_INTERNAL_H
 #define APSIM_GUEST_INTERNAL_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "apsim/mask.h"
@@ -17,6 +19,19 @@ struct apsim_tree;
 struct apsim_uevent_log;
 struct apsim_bus;
 struct apsim_zcrypt;
+
+/* What the Ultravisor and firmware keep of an SE guest's binding to one APQN (docs/se-guests.md) */
+struct apsim_guest_se_queue {
+	unsigned qid;
+	bool bound;                      /* BAPQ done, no RAPQ with the F bit since */
+	bool assoc;                      /* AAPQ done: associated from assoc_done_ns on */
+	unsigned assoc_idx;
+	uint64_t assoc_done_ns;
+	unsigned resets;                 /* the machine's reset count after our own last reset */
+};
+
+/* An association completes this long after AAPQ (firmware time, on the guest's clock). */
+#define APSIM_SE_ASSOC_NS 100000000ull
 
 struct apsim_guest {
 	char *name;
@@ -29,11 +44,18 @@ struct apsim_guest {
 	struct apsim_uevent_log *uevents;
 	struct apsim_bus *bus;
 	struct apsim_zcrypt *zcrypt;
+	struct apsim_clock *clock;
+	bool se;                         /* a Secure Execution guest: QCI APSB, BAPQ/AAPQ */
+	struct apsim_guest_se_queue *se_queues; /* the bound APQNs, unordered */
+	size_t n_se_queues, cap_se_queues;
 	struct apsim_guest *next;
 };
 
 int apsim__guest_new(const char *name, struct apsim_machine *machine, struct apsim_clock *clock,
 		     struct apsim_guest **ret);
+/* The same; se starts it as a Secure Execution guest. */
+int apsim__guest_new_se(const char *name, struct apsim_machine *machine, struct apsim_clock *clock,
+			bool se, struct apsim_guest **ret);
 void apsim__guest_free(struct apsim_guest *g);
 /* kvm_arch_crypto_set_masks: one APCB update; the guest's bus then rescans. */
 void apsim__guest_set_masks(struct apsim_guest *g, const struct apsim_mask *apm,

@@ -39,6 +39,7 @@ struct apsim_machine {
 	uint8_t qstate[NR_QUEUES];
 	uint8_t inject_rc[NR_QUEUES];
 	uint16_t inject_count[NR_QUEUES];
+	uint16_t reset_count[NR_QUEUES];   /* completed RAPQ/ZAPQ, for SE bindings */
 };
 
 /* --- card types --- */
@@ -493,7 +494,14 @@ static void queue_reset(struct apsim_machine *m, unsigned qid, bool zeroize,
 	rc = queue_rc_consume(m, qid);
 	if (zeroize && (rc == APSIM_RC_NORMAL || rc == APSIM_RC_RESET_IN_PROGRESS))
 		m->qstate[qid] &= (uint8_t) ~QS_IRQ_ENABLED;
+	if (rc == APSIM_RC_NORMAL || rc == APSIM_RC_RESET_IN_PROGRESS)
+		m->reset_count[qid]++;
 	fill_status(m, qid, rc, ret_status);
+}
+
+unsigned apsim_machine_queue_reset_count(const struct apsim_machine *m, unsigned qid)
+{
+	return m ? m->reset_count[qid & 0xffff] : 0;
 }
 
 void apsim_machine_rapq(struct apsim_machine *m, unsigned qid, struct apsim_qstatus *ret_status)

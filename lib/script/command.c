@@ -1733,10 +1733,17 @@ static int cmd_expect_calls(struct ctx *c, int argc, char **argv)
 
 static int cmd_guest_start(struct ctx *c, int argc, char **argv)
 {
+	bool se = false;
 	int r;
 
-	(void) argc;
-	r = apsim__sim_guest_start(c->sim, argv[0], argv[1]);
+	/* --se: a Secure Execution guest (docs/se-guests.md) */
+	if (argc > 2) {
+		if (strcmp(argv[2], "--se") != 0)
+			return usage_error(c, "%s: unknown option '%s' (expected --se)", c->name,
+					   argv[2]);
+		se = true;
+	}
+	r = apsim__sim_guest_start(c->sim, argv[0], argv[1], se);
 	if (r == -EEXIST)
 		return fail(c, r, "%s: guest '%s' exists", c->name, argv[0]);
 	if (r == -ENODEV)
@@ -1787,6 +1794,12 @@ static int cmd_guest_show(struct ctx *c, int argc, char **argv)
 			    "apcb_updates", (json_int_t) g->apcb_updates, "apm", mask_json(&g->apm),
 			    "aqm", mask_json(&g->aqm), "adm", mask_json(&g->adm));
 
+			/* "se": true only for SE guests, so the other guests' JSON stays as it was */
+			if (o && g->se && json_object_set_new(o, "se", json_true()) < 0) {
+				json_decref(o);
+				o = NULL;
+			}
+
 			if (!o || json_array_append_new(array, o) < 0) {
 				json_decref(o);
 				json_decref(array);
@@ -1805,6 +1818,8 @@ static int cmd_guest_show(struct ctx *c, int argc, char **argv)
 			    "guest %s\n  mdev %s\n  apcb_updates %llu\n  apm %s  aqm %s  adm %s",
 			    g->name, g->mdev[0] ? g->mdev : "-",
 			    (unsigned long long) g->apcb_updates, apm, aqm, adm);
+			if (g->se)
+				fprintf(c->out, "  secure execution\n");
 		}
 	}
 	if (array) {
@@ -1821,6 +1836,35 @@ static int cmd_guest_read(struct ctx *c, int argc, char **argv)
 
 	(void) argc;
 	return g ? do_read(c, g->tree, argv[1], "guest read") : -ENOENT;
+}
+
+/* guest write NAME PATH VALUE: as write, in the guest's own tree */
+static int cmd_guest_write(struct ctx *c, int argc, char **argv)
+{
+	struct apsim_guest *g = find_guest(c, argv[0]);
+	char *value, *raw;
+	size_t len;
+	ssize_t n;
+	int r;
+
+	if (!g)
+		return -ENOENT;
+	raw = join_args(argc - 1, argv + 1, 1);
+	if (!raw)
+		return fail_errno(c, -ENOMEM);
+	r = apsim__unescape(raw, &value, &len);
+	free(raw);
+	if (r == -EINVAL)
+		return usage_error(
+		    c, "guest write %s: bad escape in value (expected \\n \\t \\r \\\\ \\\" \\0 \\xHH)",
+		    argv[1]);
+	if (r < 0)
+		return fail_errno(c, r);
+	n = apsim_tree_write(g->tree, tree_path(argv[1]), value, len);
+	free(value);
+	if (n < 0)
+		return fail(c, (int) n, "guest write %s: %s", argv[1], strerror((int) -n));
+	return 0;
 }
 
 static int cmd_guest_ls(struct ctx *c, int argc, char **argv)
@@ -2113,12 +2157,15 @@ static const struct command commands[] = {
 	{ "watch add", "NAME [--rescan]", "register an AP driver that records the config callbacks",
 	  1, 2, CMD_CHANGES, cmd_watch_add },
 	{ "watch show", "[NAME]", "the recorded callback calls", 0, 1, 0, cmd_watch_show },
-	{ "guest start", "NAME UUID", "start a KVM guest on an mdev", 2, 2, CMD_CHANGES, cmd_guest_start },
+	{ "guest start", "NAME UUID [--se]", "start a KVM guest on an mdev (--se: a Secure Execution guest)",
+	  2, 3, CMD_CHANGES, cmd_guest_start },
 	{ "guest stop", "NAME", "stop a guest", 1, 1, CMD_CHANGES, cmd_guest_stop },
 	{ "guest show", "[NAME] [--json]", "guests with their mdev, APCB and update count", 0, 1,
 	  CMD_JSON, cmd_guest_show },
 	{ "guest read", "NAME PATH", "read an attribute of the guest's own tree", 2, 2, 0,
 	  cmd_guest_read },
+	{ "guest write", "NAME PATH VALUE", "write VALUE (C escapes allowed) to an attribute of the guest's tree",
+	  3, -1, CMD_CHANGES, cmd_guest_write },
 	{ "guest ls", "NAME [PATH] [--json]", "list a directory of the guest's tree", 1, 2, CMD_JSON,
 	  cmd_guest_ls },
 	{ "guest events", "NAME [--json]", "the guest's uevents", 1, 1, CMD_JSON, cmd_guest_events },

@@ -70,8 +70,8 @@ int apsim__sim_new_take_machine(const struct apsim_sim_options *opts, struct aps
 				FILE *err, struct apsim_sim **ret);
 
 struct apsim_guest *apsim__sim_find_guest(struct apsim_sim *sim, const char *name);
-/* guest start / stop (lock held). */
-int apsim__sim_guest_start(struct apsim_sim *sim, const char *name, const char *uuid);
+/* guest start (se: a Secure Execution guest) / stop (lock held). */
+int apsim__sim_guest_start(struct apsim_sim *sim, const char *name, const char *uuid, bool se);
 int apsim__sim_guest_stop(struct apsim_sim *sim, const char *name);
 /* watch add (lock held): -EEXIST if a watch driver of that name exists. */
 int apsim__sim_watch_add(struct apsim_sim *sim, const char *name, bool rescan);

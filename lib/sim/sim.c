@@ -341,14 +341,14 @@ int apsim_sim_check_invariants(struct apsim_sim *sim, char *msg, size_t len)
 
 /* --- guests (design "guests", spec 6.6) --- */
 
-int apsim__sim_guest_start(struct apsim_sim *sim, const char *name, const char *uuid)
+int apsim__sim_guest_start(struct apsim_sim *sim, const char *name, const char *uuid, bool se)
 {
 	struct apsim_guest *g, **tail;
 	int r;
 
 	if (apsim__sim_find_guest(sim, name))
 		return -EEXIST;
-	r = apsim__guest_new(name, sim->machine, sim->clock, &g);
+	r = apsim__guest_new_se(name, sim->machine, sim->clock, se, &g);
 	if (r < 0)
 		return r;
 	r = apsim__vfio_ap_open_device(sim->vfio_ap, uuid, g);

@@ -17,7 +17,7 @@
 
 #include "apsim/sysfs.h"
 #include "base/macro-internal.h"
-#include "tree-internal.h"
+#include "sysfs/tree-internal.h"
 
 static unsigned group_base(const struct apsim_node *dir, unsigned n)
 {

@@ -11,7 +11,7 @@
 
 #include "apsim/sysfs.h"
 #include "base/macro-internal.h"
-#include "tree-internal.h"
+#include "sysfs/tree-internal.h"
 
 int apsim_node_path(const struct apsim_node *node, char *buf, size_t len)
 {

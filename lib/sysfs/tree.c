@@ -53,7 +53,7 @@
 
 #include "apsim/sysfs.h"
 #include "base/macro-internal.h"
-#include "tree-internal.h"
+#include "sysfs/tree-internal.h"
 
 void *apsim__tree_pool_alloc(struct pool *p, size_t size)
 {
