@@ -1,13 +1,19 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 #
-# s390-tools.sh BUILD_DIR - provides Debian's s390x s390-tools (lszcrypt, chzcrypt, zcryptctl,
-# zcryptstats; 2.16 on Debian 12) under BUILD_DIR/s390-tools/, runnable on any host through
-# qemu user-mode emulation (spec clients.md section 0). Prints that directory.
+# s390-tools.sh BUILD_DIR [2.16|2.35] - provides Debian's s390x s390-tools (lszcrypt, chzcrypt,
+# zcryptctl, zcryptstats) runnable on any host through qemu user-mode emulation (spec
+# clients.md section 0). Prints the directory:
 #
-#   BUILD_DIR/s390-tools/sbin/lszcrypt ...   the s390x binaries, as extracted from the .deb
-#   BUILD_DIR/s390-tools/bin/lszcrypt ...    host wrappers: QEMU_LD_PREFIX=... qemu-s390x-static
-#   BUILD_DIR/s390-tools/VERSION             the package version, e.g. 2.16.0-2
+#   2.16 (default)  Debian 12's package, BUILD_DIR/s390-tools/, with the machine's own
+#                   libc6-s390x-cross (2.36) as runtime
+#   2.35            Debian 13's package, BUILD_DIR/s390-tools-2.35/, with Debian 13's
+#                   libc6-s390x-cross (2.41) extracted beside it (DIR/libc): its binaries need
+#                   glibc symbols newer than Debian 12's; the machine's libc is not touched
+#
+#   DIR/sbin/lszcrypt ...   the s390x binaries, as extracted from the .deb
+#   DIR/bin/lszcrypt ...    host wrappers: QEMU_LD_PREFIX=... qemu-s390x-static
+#   DIR/VERSION             the package version, e.g. 2.16.0-2
 #
 # Idempotent: once extracted, nothing is downloaded again. The first run needs root (it adds
 # the s390x dpkg architecture and runs apt-get update if the package is not yet known) and the
@@ -16,12 +22,25 @@
 # Exit 1 with a message on stderr when the tools cannot be provided.
 set -eu
 
-build=${1:?usage: s390-tools.sh BUILD_DIR}
+build=${1:?usage: s390-tools.sh BUILD_DIR [2.16|2.35]}
+version=${2:-2.16}
 mkdir -p "$build"
 build=$(cd "$build" && pwd)
-dir="$build/s390-tools"
 tools="lszcrypt chzcrypt zcryptctl zcryptstats"
-prefix=/usr/s390x-linux-gnu
+case $version in
+2.16)
+	dir="$build/s390-tools"
+	prefix=/usr/s390x-linux-gnu
+	;;
+2.35)
+	dir="$build/s390-tools-2.35"
+	prefix="$dir/libc/usr/s390x-linux-gnu"
+	;;
+*)
+	echo "s390-tools: unknown version '$version' (expected 2.16 or 2.35)" >&2
+	exit 1
+	;;
+esac
 
 die() {
 	echo "s390-tools: $*" >&2
@@ -30,7 +49,7 @@ die() {
 
 command -v qemu-s390x-static >/dev/null 2>&1 ||
 	die "qemu-s390x-static not found (apt-get install qemu-user-static)"
-[ -e "$prefix/lib/ld64.so.1" ] ||
+[ "$version" = 2.35 ] || [ -e "$prefix/lib/ld64.so.1" ] ||
 	die "$prefix/lib/ld64.so.1 not found (apt-get install libc6-s390x-cross)"
 
 make_wrappers() {
@@ -55,6 +74,29 @@ fi
 
 tmp=$(mktemp -d "$build/.s390-tools.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+
+# Debian 13's tools and C library, from a private apt state (scripts/debian-fetch.sh).
+if [ "$version" = 2.35 ]; then
+	debs=$(sh "$(dirname "$0")/debian-fetch.sh" "$build/debs" trixie \
+		s390-tools:s390x libc6-s390x-cross:all) || die "could not fetch Debian 13's packages"
+	tools_deb=$(echo "$debs" | sed -n 1p)
+	libc_deb=$(echo "$debs" | sed -n 2p)
+	dpkg-deb -x "$tools_deb" "$tmp/pkg" || die "dpkg-deb -x $tools_deb failed"
+	mkdir -p "$tmp/root/sbin"
+	for t in $tools; do
+		cp "$tmp/pkg/usr/sbin/$t" "$tmp/root/sbin/$t" || die "no usr/sbin/$t in $tools_deb"
+	done
+	dpkg-deb -x "$libc_deb" "$tmp/root/libc" || die "dpkg-deb -x $libc_deb failed"
+	dpkg-deb -f "$tools_deb" Version >"$tmp/root/VERSION"
+	QEMU_LD_PREFIX="$tmp/root/libc/usr/s390x-linux-gnu" qemu-s390x-static \
+		"$tmp/root/sbin/lszcrypt" --version >/dev/null 2>&1 ||
+		die "lszcrypt 2.35 does not run under qemu-s390x-static"
+	rm -rf "$dir"
+	mv "$tmp/root" "$dir"
+	make_wrappers
+	echo "$dir"
+	exit 0
+fi
 
 download() {
 	(cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root s390-tools:s390x) \

@@ -6,6 +6,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -130,10 +131,17 @@ static const struct apsim_attr zcard_attrs[] = {
 };
 
 /*
- * zcrypt_cex4.c: CCA and EP11 cards get a serialnr attribute. The kernel asks the adapter
- * with a query CPRB through the default domain (CCA) or any APQN (EP11); when the card is
- * offline or does not answer, the zeroed info prints as an empty (CCA) or blank (EP11)
- * serial.
+ * zcrypt_cex4.c's CCA and EP11 attribute groups (current kernel, v6.x): CCA cards get
+ * serialnr, CCA queues mkvps; EP11 cards get API_ordinalnr, FW_version, serialnr and
+ * op_modes, EP11 queues mkvps and op_modes. The kernel asks the adapter with a query CPRB
+ * (cca_get_info through the default domain for the card, ep11_get_card_info and
+ * ep11_get_domain_info); when the device is offline or the adapter does not answer, the
+ * zeroed info prints as the kernel prints it: an empty serial, "- -" master key lines, empty
+ * EP11 fields ("\n", since v5.10: the serial was once printed as 16 blanks).
+ *
+ * The adapter's answers are simulated: the serial is the machine's (machine card add
+ * --serial), everything else derives from it and the domain, so it is stable across runs
+ * and differs between adapters and domains (docs/clients.md "s390-tools versions").
  */
 static int card_serial(struct apsim_card *ac, char *buf, size_t len)
 {
@@ -146,6 +154,18 @@ static int card_serial(struct apsim_card *ac, char *buf, size_t len)
 	return bus->ops->card_serial(bus->ops_ctx, ac->id, buf, len);
 }
 
+/* FNV-1a over the serial and a salt: the simulated verification patterns */
+static uint64_t card_hash(const char *serial, unsigned salt)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (const char *p = serial; *p; p++)
+		h = (h ^ (unsigned char) *p) * 0x100000001b3ull;
+	for (int i = 0; i < 4; i++)
+		h = (h ^ ((salt >> (8 * i)) & 0xff)) * 0x100000001b3ull;
+	return h;
+}
+
 static ssize_t cca_serialnr_show(void *obj, char *buf, size_t len)
 {
 	struct apsim_card *ac = to_apsim_card((struct apsim_device *) obj);
@@ -156,14 +176,57 @@ static ssize_t cca_serialnr_show(void *obj, char *buf, size_t len)
 	return snprintf(buf, len, "%s\n", serial);
 }
 
+/* struct ep11_card_info: API ordinal number and firmware version by adapter generation */
+static bool ep11_card_info(struct apsim_card *ac, char *serial, size_t len, unsigned *ret_api,
+			   unsigned *ret_fw)
+{
+	unsigned gen = ac->dev.device_type >= 10 ? (unsigned) ac->dev.device_type - 6 : 4;
+
+	if (card_serial(ac, serial, len) < 0 || !serial[0])
+		return false;
+	*ret_api = gen + 2;                     /* CEX8P: 10 */
+	*ret_fw = ((gen - 3) << 8) | (gen * 2); /* CEX8P: 5.16 */
+	return true;
+}
+
+static ssize_t ep11_api_ordinalnr_show(void *obj, char *buf, size_t len)
+{
+	struct apsim_card *ac = to_apsim_card((struct apsim_device *) obj);
+	unsigned api, fw;
+	char serial[32];
+
+	if (!ep11_card_info(ac, serial, sizeof(serial), &api, &fw))
+		return snprintf(buf, len, "\n");
+	return snprintf(buf, len, "%u\n", api);
+}
+
+static ssize_t ep11_fw_version_show(void *obj, char *buf, size_t len)
+{
+	struct apsim_card *ac = to_apsim_card((struct apsim_device *) obj);
+	unsigned api, fw;
+	char serial[32];
+
+	if (!ep11_card_info(ac, serial, sizeof(serial), &api, &fw))
+		return snprintf(buf, len, "\n");
+	return snprintf(buf, len, "%d.%d\n", (int) (fw >> 8), (int) (fw & 0xff));
+}
+
 static ssize_t ep11_serialnr_show(void *obj, char *buf, size_t len)
 {
 	struct apsim_card *ac = to_apsim_card((struct apsim_device *) obj);
 	char serial[32];
 
-	if (card_serial(ac, serial, sizeof(serial)) < 0)
-		serial[0] = '\0';
-	return snprintf(buf, len, "%-16.16s\n", serial);
+	if (card_serial(ac, serial, sizeof(serial)) < 0 || !serial[0])
+		return snprintf(buf, len, "\n");
+	return snprintf(buf, len, "%16.16s\n", serial);
+}
+
+/* ep11_card_op_modes_show(), ep11_queue_op_modes_show(): the simulated adapters run in none
+ * of the certified modes (FIPS2009 BSI2009 FIPS2011 BSI2011 BSICC2017), as a new adapter */
+static ssize_t ep11_op_modes_show(void *obj, char *buf, size_t len)
+{
+	(void) obj;
+	return snprintf(buf, len, "\n");
 }
 
 static const struct apsim_attr cca_card_attrs[] = {
@@ -172,13 +235,77 @@ static const struct apsim_attr cca_card_attrs[] = {
 };
 
 static const struct apsim_attr ep11_card_attrs[] = {
+	{ .name = "API_ordinalnr", .mode = 0444, .show = ep11_api_ordinalnr_show },
+	{ .name = "FW_version", .mode = 0444, .show = ep11_fw_version_show },
 	{ .name = "serialnr", .mode = 0444, .show = ep11_serialnr_show },
+	{ .name = "op_modes", .mode = 0444, .show = ep11_op_modes_show },
 	{ 0 },
 };
 
 static const struct apsim_attr *card_mode_attrs(char mode)
 {
 	return mode == 'C' ? cca_card_attrs : mode == 'P' ? ep11_card_attrs : NULL;
+}
+
+/* The queue's serial when the adapter answers a query through this queue */
+static bool queue_serial(struct apsim_queue *aq, char *serial, size_t len)
+{
+	struct zqueue *zq = aq->dev.drvdata;
+
+	if (!zq || !zq->online || !aq->config || aq->chkstop)
+		return false;
+	return card_serial(aq->card, serial, len) == 0 && serial[0];
+}
+
+/* cca_mkvps_show(): a configured domain has an empty new, a valid current and no old
+ * master key register, for AES and for APKA */
+static ssize_t cca_mkvps_show(void *obj, char *buf, size_t len)
+{
+	struct apsim_queue *aq = to_apsim_queue((struct apsim_device *) obj);
+	unsigned dom = apsim_device_get_qid(obj) & 0xff;
+	char serial[32];
+
+	if (!queue_serial(aq, serial, sizeof(serial)))
+		return snprintf(buf, len, "AES NEW: - -\nAES CUR: - -\nAES OLD: - -\n"
+				"APKA NEW: - -\nAPKA CUR: - -\nAPKA OLD: - -\n");
+	return snprintf(buf, len,
+			"AES NEW: empty 0x%016llx\nAES CUR: valid 0x%016llx\nAES OLD: - -\n"
+			"APKA NEW: empty 0x%016llx\nAPKA CUR: valid 0x%016llx\nAPKA OLD: - -\n",
+			0ull, (unsigned long long) card_hash(serial, 0x100 | dom), 0ull,
+			(unsigned long long) card_hash(serial, 0x200 | dom));
+}
+
+/* ep11_mkvps_show(): a valid current wrapping key (32 bytes of verification pattern), no
+ * new one; nothing is asked of an offline queue */
+static ssize_t ep11_mkvps_show(void *obj, char *buf, size_t len)
+{
+	struct apsim_queue *aq = to_apsim_queue((struct apsim_device *) obj);
+	unsigned dom = apsim_device_get_qid(obj) & 0xff;
+	char serial[32];
+
+	if (!queue_serial(aq, serial, sizeof(serial)))
+		return snprintf(buf, len, "WK CUR: - -\nWK NEW: - -\n");
+	return snprintf(buf, len, "WK CUR: valid 0x%016llx%016llx%016llx%016llx\nWK NEW: empty -\n",
+			(unsigned long long) card_hash(serial, 0x300 | dom),
+			(unsigned long long) card_hash(serial, 0x400 | dom),
+			(unsigned long long) card_hash(serial, 0x500 | dom),
+			(unsigned long long) card_hash(serial, 0x600 | dom));
+}
+
+static const struct apsim_attr cca_queue_attrs[] = {
+	{ .name = "mkvps", .mode = 0444, .show = cca_mkvps_show },
+	{ 0 },
+};
+
+static const struct apsim_attr ep11_queue_attrs[] = {
+	{ .name = "mkvps", .mode = 0444, .show = ep11_mkvps_show },
+	{ .name = "op_modes", .mode = 0444, .show = ep11_op_modes_show },
+	{ 0 },
+};
+
+static const struct apsim_attr *queue_mode_attrs(char mode)
+{
+	return mode == 'C' ? cca_queue_attrs : mode == 'P' ? ep11_queue_attrs : NULL;
 }
 
 /* ------------------------------------------------------------------------------------- */
@@ -275,6 +402,9 @@ static int queue_probe(struct apsim_device *dev)
 	zq->zc->refs++;
 	zq->online = true;      /* new devices are online by default */
 	dev->drvdata = zq;
+	if (queue_mode_attrs(apsim__bus_card_mode(aq->card)))
+		(void) apsim_tree_add_group(apsim__bus_tree(dev->bus), dev->node,
+					    queue_mode_attrs(apsim__bus_card_mode(aq->card)), dev);
 	apsim__bus_queue_init_state(aq);
 	/* ap_queue_init_reply(): one more poll of the state machine */
 	apsim__bus_wait(dev->bus, apsim__bus_sm_event(aq));
@@ -284,9 +414,13 @@ static int queue_probe(struct apsim_device *dev)
 static void queue_remove(struct apsim_device *dev)
 {
 	struct zqueue *zq = dev->drvdata;
+	const struct apsim_attr *attrs;
 
 	if (!zq)
 		return;
+	attrs = queue_mode_attrs(apsim__bus_card_mode(to_apsim_queue(dev)->card));
+	if (attrs)
+		apsim_tree_remove_group(apsim__bus_tree(dev->bus), dev->node, attrs);
 	zcard_put(zq->zc);
 	free(zq);
 }

@@ -122,9 +122,10 @@ check_eq "se_associate reads associated 5" "associated 5" \
 	"$(GX cat $q/card0a/0a.0006/se_associate)"
 check_output "lszcrypt -V: SESTAT usable (bound accelerator, associated EP11), illicit (CCA)" \
 	"$EXPECTED/t0235-lszcrypt-V-bound.txt" LS -V
-check_eq "lszcrypt -c 0a.0006" "queue 0a.0006 capabilities:
+check_eq "lszcrypt -c 0a.0006 (SE states, then the EP11 wrapping key of mkvps)" "queue 0a.0006 capabilities:
 SE bind state: bound
-SE association state: associated 5" "$(LS -c 0a.0006 2>&1)"
+SE association state: associated 5
+MK WK CUR: valid 0x412bfa714415cf587dce5771666dc6057524dc716185c75a6c7b61715c9dc8af" "$(LS -c 0a.0006 2>&1)"
 check "chzcrypt --se-unbind 0a.0006" CH --se-unbind 0a.0006
 check_eq "se_bind reads unbound" "unbound" "$(GX cat $q/card0a/0a.0006/se_bind)"
 check_eq "se_associate reads unassociated" "unassociated" \
