@@ -138,7 +138,7 @@ int apsim_machine_new_empty(struct apsim_machine **ret)
  * The built-in machine, shaped like a z16 LPAR with APXA (na 255, nd 84):
  *   adapter 0x03 CEX8C  serial 93AAA003
  *   adapter 0x05 CEX8A
- *   adapter 0x0a CEX8P  serial 93AAA010
+ *   adapter 0x0a CEX8P  serial 93AAA01000000010
  *   adapter 0x0b CEX7C  serial 93AAA011
  *   adapter 0x10 CEX8C  serial 93AAA016
  * all five in the LPAR's adapter set; usage domains 6, 11 (0x0b), 32 (0x20); control
@@ -237,8 +237,11 @@ int apsim_machine_card_add(struct apsim_machine *m, unsigned apid,
 	if (card->installed)
 		return -EEXIST;
 	card->spec = *spec;
-	if (!card->spec.serial[0] && spec->mode != APSIM_MODE_ACCEL)
+	/* CCA serials have 8 characters, EP11 serials 16 (struct ep11_card_info) */
+	if (!card->spec.serial[0] && spec->mode == APSIM_MODE_CCA)
 		snprintf(card->spec.serial, sizeof(card->spec.serial), "93AAA%03u", apid);
+	else if (!card->spec.serial[0] && spec->mode == APSIM_MODE_EP11)
+		snprintf(card->spec.serial, sizeof(card->spec.serial), "93AAA%03u%08u", apid, apid);
 	card->installed = true;
 	card->checkstopped = false;
 	card->configured = true;

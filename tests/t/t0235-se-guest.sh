@@ -125,7 +125,7 @@ check_output "lszcrypt -V: SESTAT usable (bound accelerator, associated EP11), i
 check_eq "lszcrypt -c 0a.0006 (SE states, then the EP11 wrapping key of mkvps)" "queue 0a.0006 capabilities:
 SE bind state: bound
 SE association state: associated 5
-MK WK CUR: valid 0x412bfa714415cf587dce5771666dc6057524dc716185c75a6c7b61715c9dc8af" "$(LS -c 0a.0006 2>&1)"
+MK WK CUR: valid 0xa1357d05bafc0161a9def805bfe4000cb2887305c4cbfeb7bb31ee05c9b3fd62" "$(LS -c 0a.0006 2>&1)"
 check "chzcrypt --se-unbind 0a.0006" CH --se-unbind 0a.0006
 check_eq "se_bind reads unbound" "unbound" "$(GX cat $q/card0a/0a.0006/se_bind)"
 check_eq "se_associate reads unassociated" "unassociated" \

@@ -149,7 +149,7 @@ static void test_save_exact(void **state)
 	       "{\"apid\":5,\"type\":\"CEX6A\",\"depth\":3,\"functions\":\"0x68800000\",\"ml\":6,"
 	       "\"serial\":\"\",\"checkstop\":false,\"config\":true},"
 	       "{\"apid\":10,\"type\":\"CEX7P\",\"depth\":7,\"functions\":\"0x84800000\",\"ml\":0,"
-	       "\"serial\":\"93AAA010\",\"checkstop\":true,\"config\":false},"
+	       "\"serial\":\"93AAA01000000010\",\"checkstop\":true,\"config\":false},"
 	       "{\"apid\":12,\"type\":\"CEX8C\",\"depth\":7,\"functions\":\"0x90800000\",\"ml\":0,"
 	       "\"serial\":\"93AAA012\",\"checkstop\":false,\"config\":true,\"raw_type\":15}],"
 	       "\"lpar\":{\"adapters\":\"3,5,10\",\"domains\":\"6,11\",\"control_domains\":\"6,11-"
