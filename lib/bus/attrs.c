@@ -277,6 +277,53 @@ const struct apsim_attr apsim__bus_attrs[] = {
 	{ 0 },
 };
 
+/*
+ * /sys/module/ap/parameters (ap_bus.c module_param_named, all 0440). 'domain' is the variable
+ * ap_domain_index itself, so it shows the domain the bus picked; the others show the boot
+ * values: apsim boots without ap.apmask=/ap.aqmask= (charp NULL prints "(null)"), and
+ * poll_thread is the boot flag, not the thread's state that bus/ap/poll_thread shows.
+ */
+static ssize_t param_domain_show(void *obj, char *buf, size_t len)
+{
+	const struct apsim_bus *bus = obj;
+
+	return emit(buf, len, "%d\n", bus->domain_index);
+}
+
+static ssize_t param_poll_thread_show(void *obj, char *buf, size_t len)
+{
+	(void) obj;
+	return emit(buf, len, "0\n");
+}
+
+static ssize_t param_mask_show(void *obj, char *buf, size_t len)
+{
+	(void) obj;
+	return emit(buf, len, "(null)\n");
+}
+
+static ssize_t param_useirq_show(void *obj, char *buf, size_t len)
+{
+	(void) obj;
+	return emit(buf, len, "1\n");
+}
+
+static ssize_t param_msgpool_min_items_show(void *obj, char *buf, size_t len)
+{
+	(void) obj;
+	return emit(buf, len, "8\n");
+}
+
+const struct apsim_attr apsim__bus_module_params[] = {
+	ATTR("domain", 0440, param_domain_show, NULL),
+	ATTR("poll_thread", 0440, param_poll_thread_show, NULL),
+	ATTR("apmask", 0440, param_mask_show, NULL),
+	ATTR("aqmask", 0440, param_mask_show, NULL),
+	ATTR("useirq", 0440, param_useirq_show, NULL),
+	ATTR("msgpool_min_items", 0440, param_msgpool_min_items_show, NULL),
+	{ 0 },
+};
+
 /* the driver core's bus files (drivers/base/bus.c) */
 
 static ssize_t bus_uevent_store(void *obj, const char *buf, size_t len)

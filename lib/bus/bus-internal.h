@@ -10,6 +10,7 @@
 #include "apsim/clock.h"
 #include "apsim/uevent.h"
 #include "base/macro-internal.h"
+#include "sysfs/module-internal.h"
 
 /* spec 2.4 / ap_bus.h */
 enum apsim_dev_state {
@@ -100,6 +101,7 @@ struct apsim_bus {
 	struct apsim_clock *clock;
 
 	struct apsim_node *bus_dir;          /* bus/ap */
+	struct apsim_module module;          /* module/ap: built in (CONFIG_AP=y) */
 	struct apsim_node *bus_devices_dir;  /* bus/ap/devices */
 	struct apsim_node *bus_drivers_dir;  /* bus/ap/drivers */
 	struct apsim_node *root_dir;         /* devices/ap */
@@ -215,6 +217,7 @@ char apsim__bus_card_mode(const struct apsim_card *ac);
 /* --- bus-attrs.c: the attribute tables (obj = struct apsim_bus / apsim_device / driver) --- */
 extern const struct apsim_attr apsim__bus_attrs[];
 extern const struct apsim_attr apsim__bus_core_attrs[];   /* uevent, drivers_autoprobe, drivers_probe */
+extern const struct apsim_attr apsim__bus_module_params[]; /* module/ap/parameters */
 extern const struct apsim_attr apsim__root_attrs[];       /* devices/ap: uevent */
 extern const struct apsim_attr apsim__card_attrs[];
 extern const struct apsim_attr apsim__queue_attrs[];

@@ -1760,9 +1760,18 @@ int apsim_bus_new(const struct apsim_bus_config *cfg, struct apsim_bus **ret)
 	if (r < 0)
 		goto out_remove_root;
 
+	r = apsim__module_add(bus->tree, "ap", true, &bus->module);
+	if (r == 0)
+		r = apsim_tree_add_group(bus->tree, bus->module.parameters, apsim__bus_module_params,
+					 bus);
+	if (r < 0)
+		goto out_remove_module;
+
 	*ret = bus;
 	return 0;
 
+out_remove_module:
+	apsim__module_remove(&bus->module);
 out_remove_root:
 	apsim_tree_remove(bus->tree, bus->root_dir);
 out_remove_bus:
@@ -1789,6 +1798,7 @@ void apsim_bus_free(struct apsim_bus *bus)
 		apsim_timer_disarm(bus->clock, &bus->scan_timer);
 		apsim_timer_disarm(bus->clock, &bus->poll_timer);
 	}
+	apsim__module_remove(&bus->module);
 	apsim_tree_remove(bus->tree, bus->root_dir);
 	apsim_tree_remove(bus->tree, bus->bus_dir);
 	queue_chunks_free(bus);

@@ -38,7 +38,7 @@ int apsim_node_path(const struct apsim_node *node, char *buf, size_t len)
 	return (int) total;
 }
 
-/* Relative path from directory from to node to, like sysfs symlinks. */
+/* Relative path from directory from to node to, as kernfs writes sysfs symlinks. */
 static int relative_path(const struct apsim_node *from, const struct apsim_node *to, char *buf,
 			 size_t len)
 {
@@ -61,6 +61,12 @@ static int relative_path(const struct apsim_node *from, const struct apsim_node 
 	while (a != b) {
 		a = a->parent;
 		b = b->parent;
+		ups++;
+	}
+	/* kernfs_get_target_path looks for the common ancestor among the target's parents only,
+	 * so a link to an ancestor of its own directory reads "../../../NAME", not "../.." */
+	if (b == to && to->parent) {
+		b = to->parent;
 		ups++;
 	}
 	/* b is the common ancestor; tail = length of "x/y/z" from it down to "to" */

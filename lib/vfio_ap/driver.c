@@ -376,6 +376,24 @@ static const struct apsim_attr vfio_ap_queue_attrs[] = {
 };
 
 /* vfio_ap_init (spec 6.1): matrix device, AP driver, mdev parent */
+/* module/vfio_ap: no parameters; its three drivers, and root_device_register()'s 'module' link
+ * of devices/vfio_ap (a root device registered by a module links to it) */
+static int module_add(struct apsim_vfio_ap *v)
+{
+	int r;
+
+	r = apsim__module_add(v->tree, "vfio_ap", false, &v->module);
+	if (r == 0)
+		r = apsim__module_add_driver(&v->module, "ap", v->drv.node);
+	if (r == 0)
+		r = apsim__module_add_driver(&v->module, "matrix", v->matrix_drv);
+	if (r == 0)
+		r = apsim__module_add_driver(&v->module, "mdev", v->mdev_drv);
+	if (r == 0)
+		r = apsim_tree_symlink(v->tree, v->root, "module", v->module.dir, NULL);
+	return r;
+}
+
 int apsim__vfio_ap_new(struct apsim_bus *bus, enum apsim_policy policy, unsigned quirks,
 		       struct apsim_vfio_ap **ret)
 {
@@ -408,7 +426,9 @@ int apsim__vfio_ap_new(struct apsim_bus *bus, enum apsim_policy policy, unsigned
 	if (!bus->ops || !bus->ops->qci || bus->ops->qci(bus->ops_ctx, &v->info) < 0)
 		memset(&v->info, 0, sizeof(v->info));
 
-	r = apsim__vfio_ap_mdev_tree_init(v);
+	r = apsim__vfio_core_init(v);
+	if (r == 0)
+		r = apsim__vfio_ap_mdev_tree_init(v);
 	if (r < 0)
 		goto out_free_queues;
 
@@ -431,6 +451,8 @@ int apsim__vfio_ap_new(struct apsim_bus *bus, enum apsim_policy policy, unsigned
 	v->drv_registered = true;
 
 	r = apsim__vfio_ap_mdev_register(v);
+	if (r == 0)
+		r = module_add(v);
 	if (r < 0)
 		goto out_unregister;
 	*ret = v;
@@ -439,8 +461,10 @@ int apsim__vfio_ap_new(struct apsim_bus *bus, enum apsim_policy policy, unsigned
 out_unregister:
 	apsim_bus_driver_unregister(&v->drv);
 out_tree:
+	apsim__module_remove(&v->module);
 	apsim__vfio_ap_mdev_tree_done(v);
 out_free_queues:
+	apsim__vfio_core_done(v);
 	free(v->queues);
 out_free_v:
 	free(v);
@@ -458,7 +482,9 @@ void apsim__vfio_ap_free(struct apsim_vfio_ap *v)
 	if (v->drv_registered)
 		apsim_bus_driver_unregister(&v->drv);
 	apsim__vfio_ap_mdevs_free_all(v);
+	apsim__module_remove(&v->module);
 	apsim__vfio_ap_mdev_tree_done(v);
+	apsim__vfio_core_done(v);
 	while (v->queues_list) {
 		struct vfio_ap_queue *q = v->queues_list;
 

@@ -45,11 +45,8 @@ void apsim__vfio_ap_uevent(struct apsim_vfio_ap *v, struct apsim_node *node,
 
 /* The driver core's 'uevent' file: show lists the device's variables, a write of an action
  * name synthesizes that event (kobject_synth_uevent, with SYNTH_UUID=0). */
-static ssize_t synth_uevent(struct apsim_vfio_ap *v, struct apsim_node *node, const char *subsystem,
-			    const char *const *dev_vars, const char *buf, size_t len)
+static int uevent_action_parse(const char *buf, size_t len, enum apsim_uevent_action *ret)
 {
-	static const char *const synth[] = { "SYNTH_UUID=0", NULL };
-	enum apsim_uevent_action action;
 	char word[16];
 	size_t n = 0;
 
@@ -58,7 +55,16 @@ static ssize_t synth_uevent(struct apsim_vfio_ap *v, struct apsim_node *node, co
 		n++;
 	}
 	word[n] = '\0';
-	if (apsim_uevent_action_from_name(word, &action) < 0)
+	return apsim_uevent_action_from_name(word, ret);
+}
+
+static ssize_t synth_uevent(struct apsim_vfio_ap *v, struct apsim_node *node, const char *subsystem,
+			    const char *const *dev_vars, const char *buf, size_t len)
+{
+	static const char *const synth[] = { "SYNTH_UUID=0", NULL };
+	enum apsim_uevent_action action;
+
+	if (uevent_action_parse(buf, len, &action) < 0)
 		return -EINVAL;
 	apsim__vfio_ap_uevent(v, node, action, subsystem, synth, dev_vars);
 	return (ssize_t) len;
@@ -135,6 +141,29 @@ static const struct apsim_attr type_attrs[] = {
 	{ 0 },
 };
 
+/* devices/vfio_ap/uevent: a root device has no bus or class, so the file is empty and a write
+ * sends nothing (dev_uevent_filter drops the event) */
+static ssize_t root_uevent_show(void *obj, char *buf, size_t len)
+{
+	(void) obj;
+	(void) buf;
+	(void) len;
+	return 0;
+}
+
+static ssize_t root_uevent_store(void *obj, const char *buf, size_t len)
+{
+	enum apsim_uevent_action action;
+
+	(void) obj;
+	return uevent_action_parse(buf, len, &action) < 0 ? -EINVAL : (ssize_t) len;
+}
+
+static const struct apsim_attr root_attrs[] = {
+	{ .name = "uevent", .mode = 0644, .show = root_uevent_show, .store = root_uevent_store },
+	{ 0 },
+};
+
 int apsim__vfio_ap_mdev_tree_init(struct apsim_vfio_ap *v)
 {
 	struct apsim_tree *t = v->tree;
@@ -145,6 +174,9 @@ int apsim__vfio_ap_mdev_tree_init(struct apsim_vfio_ap *v)
 	r = apsim_tree_mkdir_p(t, "devices/vfio_ap", &v->root);
 	if (r < 0)
 		return r;
+	r = apsim_tree_add_group(t, v->root, root_attrs, v);
+	if (r < 0)
+		goto out_remove;
 	r = apsim_tree_mkdir_p(t, "bus/matrix/devices", &matrix_devices);
 	if (r < 0)
 		goto out_remove;
@@ -776,18 +808,22 @@ int apsim__vfio_ap_mdev_create(struct apsim_vfio_ap *v, const char *str)
 	v->available_instances--;
 	apsim__vfio_ap_uevent(v, m->node, APSIM_UEVENT_ADD, "mdev", NULL, NULL);
 
-	/* device_driver_attach(vfio_ap_mdev): vfio_ap_mdev_probe + init_dev */
+	/* device_driver_attach(vfio_ap_mdev): vfio_ap_mdev_probe + init_dev, which registers the
+	 * vfio device (vfio-core.c) before the driver core's "bind" */
 	apsim__vfio_ap_matrix_init(&v->info, &m->matrix);
 	apsim__vfio_ap_matrix_init(&v->info, &m->shadow);
+	r = apsim__vfio_core_register(v, m);
+	if (r < 0)
+		goto out_remove_uevent;
 	r = apsim_tree_add_group(t, m->node, mdev_attrs, m);
 	if (r < 0)
-		goto out_remove_uevent;
+		goto out_unregister_vfio;
 	r = apsim_tree_symlink(t, v->mdev_drv, uuid, m->node, NULL);
 	if (r < 0)
-		goto out_remove_uevent;
+		goto out_unregister_vfio;
 	r = apsim_tree_symlink(t, m->node, "driver", v->mdev_drv, NULL);
 	if (r < 0)
-		goto out_remove_uevent;
+		goto out_unregister_vfio;
 	m->next = v->mdevs;     /* list_add: newest first */
 	v->mdevs = m;
 	apsim__vfio_ap_uevent(v, m->node, APSIM_UEVENT_BIND, "mdev", NULL, mdev_vars);
@@ -800,12 +836,15 @@ int apsim__vfio_ap_mdev_create(struct apsim_vfio_ap *v, const char *str)
 		r = apsim_tree_add_group(t, m->node, mdev_core_attrs, m);
 	if (r < 0) {
 		mdev_list_del(v, m);
+		apsim__vfio_core_unregister(v, m, true);
 		apsim__vfio_ap_uevent(v, m->node, APSIM_UEVENT_UNBIND, "mdev", NULL, NULL);
 		goto out_remove_uevent;
 	}
 	apsim_dbg("vfio_ap: mdev %s created", uuid);
 	return 0;
 
+out_unregister_vfio:
+	apsim__vfio_core_unregister(v, m, true);
 out_remove_uevent:
 	apsim__vfio_ap_uevent(v, m->node, APSIM_UEVENT_REMOVE, "mdev", NULL, NULL);
 	v->available_instances++;
@@ -830,7 +869,10 @@ static void mdev_destroy(struct apsim_vfio_ap *v, struct vfio_ap_mdev *m, bool e
 		apsim_tree_remove_group(t, m->node, mdev_core_attrs);
 	}
 
-	/* unbind: vfio_ap_mdev_remove resets and unlinks the queues, list_del */
+	/* unbind: vfio_ap_mdev_remove unregisters the vfio device first, then resets and
+	 * unlinks the queues, list_del */
+	if (m->node)
+		apsim__vfio_core_unregister(v, m, events);
 	(void) apsim__vfio_ap_reset_mdev_queues(m);
 	for (int apid = apsim_mask_next(&m->matrix.apm, 0); apid >= 0;
 	     apid = apsim_mask_next(&m->matrix.apm, (unsigned) apid + 1)) {

@@ -19,6 +19,8 @@
 #include "apsim/sim.h"
 #include "apsim/sysfs.h"
 #include "apsim/uevent.h"
+#include "base/ida-internal.h"
+#include "sysfs/module-internal.h"
 
 struct apsim_guest;
 struct apsim_clock;
@@ -66,6 +68,17 @@ struct vfio_ap_queue {
 	struct vfio_ap_queue *next;            /* v->queues_list, ascending APQN */
 };
 
+/* What the VFIO and IOMMU cores hold for one mdev (vfio-core.c); ids -1 while unregistered */
+struct vfio_core_dev {
+	int iommu_group;                       /* kernel/iommu_groups/N, and the vfio group's name */
+	int group_minor;                       /* minor of /dev/vfio/N */
+	int index;                             /* vfio-dev/vfioM */
+	struct apsim_node *group_dir;          /* kernel/iommu_groups/N */
+	struct apsim_node *group_dev;          /* devices/virtual/vfio/N */
+	struct apsim_node *vfio_dev_glue;      /* <mdev>/vfio-dev */
+	struct apsim_node *vfio_dev;           /* <mdev>/vfio-dev/vfioM */
+};
+
 /* struct ap_matrix_mdev (spec 6.2) */
 struct vfio_ap_mdev {
 	struct apsim_vfio_ap *v;
@@ -80,6 +93,7 @@ struct vfio_ap_mdev {
 	struct vfio_ap_trigger req_trigger;     /* spec 6.13 index 0 */
 	struct vfio_ap_trigger cfg_chg_trigger; /* spec 6.13 index 1 */
 	struct apsim_node *node;               /* devices/vfio_ap/matrix/<uuid> */
+	struct vfio_core_dev vfio;             /* iommu group, vfio group, vfio-dev */
 	struct vfio_ap_mdev *next;             /* mdev_list, newest first */
 };
 
@@ -111,6 +125,15 @@ struct apsim_vfio_ap {
 	struct apsim_node *mdev_bus_devices;   /* bus/mdev/devices */
 	struct apsim_node *mdev_drv;           /* bus/mdev/drivers/vfio_ap_mdev */
 	struct apsim_node *class_mdev_bus;     /* class/mdev_bus */
+	struct apsim_module module;            /* module/vfio_ap */
+	/* the VFIO and IOMMU cores (vfio-core.c) */
+	struct apsim_node *iommu_groups;       /* kernel/iommu_groups */
+	struct apsim_node *virtual_dir;        /* devices/virtual */
+	struct apsim_node *vfio_glue;          /* devices/virtual/vfio, while a group exists */
+	struct apsim_node *class_vfio;         /* class/vfio */
+	struct apsim_node *class_vfio_dev;     /* class/vfio-dev */
+	struct apsim_ida iommu_group_ida, vfio_group_ida, vfio_device_ida;
+	unsigned n_vfio_groups;
 };
 
 /* --- vfio_ap.c --- */
@@ -158,6 +181,14 @@ int apsim__vfio_ap_mdev_register(struct apsim_vfio_ap *v);
 void apsim__vfio_ap_mdev_tree_done(struct apsim_vfio_ap *v);
 /* Drop every mdev without touching guests (teardown). */
 void apsim__vfio_ap_mdevs_free_all(struct apsim_vfio_ap *v);
+
+/* vfio-core.c */
+int apsim__vfio_core_init(struct apsim_vfio_ap *v);
+void apsim__vfio_core_done(struct apsim_vfio_ap *v);
+/* vfio_register_emulated_iommu_dev(): iommu group, vfio group, vfio-dev, with their uevents */
+int apsim__vfio_core_register(struct apsim_vfio_ap *v, struct vfio_ap_mdev *m);
+/* vfio_unregister_group_dev(): the reverse */
+void apsim__vfio_core_unregister(struct apsim_vfio_ap *v, struct vfio_ap_mdev *m, bool events);
 /* Emit a uevent for a node of the host tree. */
 void apsim__vfio_ap_uevent(struct apsim_vfio_ap *v, struct apsim_node *node,
 			   enum apsim_uevent_action action, const char *subsystem,

@@ -18,6 +18,8 @@ struct apsim_zcrypt {
 	struct apsim_bus *bus;
 	struct apsim_driver card_drv;
 	struct apsim_driver queue_drv;
+	struct apsim_module zcrypt_mod; /* module/zcrypt: zcrypt_api and the device nodes */
+	struct apsim_module cex4_mod;   /* module/zcrypt_cex4: the two drivers */
 };
 
 /* struct zcrypt_card: lives while the card is bound or one of its zcrypt queues exists */
@@ -425,6 +427,44 @@ static void queue_remove(struct apsim_device *dev)
 	free(zq);
 }
 
+/* zcrypt_api.c: module_param_named(mempool_threshold, ..., uint, 0440), default 5 */
+static ssize_t mempool_threshold_show(void *obj, char *buf, size_t len)
+{
+	(void) obj;
+	return snprintf(buf, len, "5\n");
+}
+
+static const struct apsim_attr zcrypt_params[] = {
+	APSIM_ATTR_RO(mempool_threshold),
+	{ 0 },
+};
+
+/* the two modules and their sysfs links; zcrypt_cex4 uses zcrypt's symbols, so it holds it */
+static int modules_add(struct apsim_zcrypt *z)
+{
+	struct apsim_tree *t = apsim__bus_tree(z->bus);
+	int r;
+
+	r = apsim__module_add(t, "zcrypt", false, &z->zcrypt_mod);
+	if (r == 0)
+		r = apsim_tree_add_group(t, z->zcrypt_mod.parameters, zcrypt_params, z);
+	if (r == 0)
+		r = apsim__module_add(t, "zcrypt_cex4", false, &z->cex4_mod);
+	if (r == 0)
+		r = apsim__module_add_holder(&z->zcrypt_mod, &z->cex4_mod);
+	if (r == 0)
+		r = apsim__module_add_driver(&z->cex4_mod, "ap", z->card_drv.node);
+	if (r == 0)
+		r = apsim__module_add_driver(&z->cex4_mod, "ap", z->queue_drv.node);
+	return r;
+}
+
+static void modules_remove(struct apsim_zcrypt *z)
+{
+	apsim__module_remove(&z->cex4_mod);
+	apsim__module_remove(&z->zcrypt_mod);
+}
+
 int apsim__zcrypt_new(struct apsim_bus *bus, struct apsim_zcrypt **ret)
 {
 	struct apsim_zcrypt *z;
@@ -460,9 +500,15 @@ int apsim__zcrypt_new(struct apsim_bus *bus, struct apsim_zcrypt **ret)
 	r = apsim_bus_driver_register(bus, &z->queue_drv);
 	if (r < 0)
 		goto out_unregister_card;
+	r = modules_add(z);
+	if (r < 0)
+		goto out_unregister_queue;
 	*ret = z;
 	return 0;
 
+out_unregister_queue:
+	modules_remove(z);
+	apsim_bus_driver_unregister(&z->queue_drv);
 out_unregister_card:
 	apsim_bus_driver_unregister(&z->card_drv);
 out_free:
@@ -477,5 +523,6 @@ void apsim__zcrypt_free(struct apsim_zcrypt *z)
 	/* zcrypt_cex4_exit(): the queue driver first */
 	apsim_bus_driver_unregister(&z->queue_drv);
 	apsim_bus_driver_unregister(&z->card_drv);
+	modules_remove(z);
 	free(z);
 }

@@ -48,6 +48,21 @@ FORMATS = {
     "interrupt": r"[^\n]+\n", "reset": r"[^\n]+\n",
 }
 FORMATS = {k: re.compile(v) for k, v in FORMATS.items()}
+# the same names mean other things under module/*/parameters (charp "(null)") and in iommu groups
+PARAM_FORMATS = {k: re.compile(v) for k, v in {
+    "apmask": r"\(null\)\n", "aqmask": r"\(null\)\n", "domain": r"-?\d+\n",
+    "poll_thread": r"[01]\n", "useirq": r"[01]\n", "msgpool_min_items": NUM,
+    "mempool_threshold": NUM}.items()}
+GROUP_FORMATS = {k: re.compile(v) for k, v in {
+    "name": r"vfio-noiommu\n", "type": r"unknown\n", "reserved_regions": r""}.items()}
+
+
+def format_of(path, name):
+    if "/parameters/" in path:
+        return PARAM_FORMATS.get(name)
+    if "/kernel/iommu_groups/" in path:
+        return GROUP_FORMATS.get(name)
+    return FORMATS.get(name)
 # reads: vanished (ENOENT, ENOTDIR on a path whose directory went), write-only (EACCES), a
 # bus/ap/devices link whose device was gone when os.walk looked and is back now (EISDIR)
 READ_OK_ERRNO = {errno.ENOENT, errno.ENOTDIR, errno.EACCES, errno.EISDIR}
@@ -121,7 +136,7 @@ def reader(who):
                     fail(who, "read %s: %s" % (p, errno.errorcode.get(e.errno, e.errno)))
                     continue
                 count(who, "reads")
-                rx = FORMATS.get(f)
+                rx = format_of(p, f)
                 try:
                     s = v.decode()
                 except UnicodeDecodeError:

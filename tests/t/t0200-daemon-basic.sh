@@ -13,7 +13,7 @@ start_apsimd || bail_out "apsimd did not start"
 M=$MNT
 
 # --- the tree ---
-check_eq "root lists bus class devices" "bus class devices" "$(ls "$M" | tr '\n' ' ' | sed 's/ $//')"
+check_eq "root lists bus class devices kernel module" "bus class devices kernel module" "$(ls "$M" | tr '\n' ' ' | sed 's/ $//')"
 check "bus/ap is a directory" test -d "$M/bus/ap"
 check "adapter mask is 0x + 64 hex digits" \
 	sh -c "grep -Eqx '0x[0-9a-f]{64}' '$M/bus/ap/ap_adapter_mask'"

@@ -379,7 +379,7 @@ static void test_ls(void **state)
 				    "  }\n"
 				    "]\n");
 	run_ok(f, "ls");
-	assert_string_equal(f->out, "bus/\ndevices/\nclass/\n");
+	assert_string_equal(f->out, "bus/\ndevices/\nmodule/\nclass/\nkernel/\n");
 	assert_int_equal(run(f, "ls bus/ap/scans"), -ENOTDIR);
 	assert_string_equal(f->err, "ls bus/ap/scans: Not a directory\n");
 }

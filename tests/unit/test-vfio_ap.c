@@ -348,7 +348,10 @@ static void test_mdev_create_remove(void **state)
 		assert_int_equal(wr(f, create, bad[i]), -EINVAL);
 	mark(f);
 	wr_ok(f, create, U1 "\n");
+	/* the probe registers the vfio device between the mdev's add and bind */
 	expect_events(f, "add /devices/vfio_ap/matrix/" U1 "|",
+		      "add /devices/virtual/vfio/0|MAJOR=241,MINOR=0,DEVNAME=vfio/0",
+		      "add /devices/vfio_ap/matrix/" U1 "/vfio-dev/vfio0|",
 		      "bind /devices/vfio_ap/matrix/" U1 "|DRIVER=vfio_ap_mdev", NULL);
 	/* the kernel takes 36 or 37 bytes and parses the first 36 only; the name is lowercase */
 	assert_int_equal(wr(f, create, "2222222A-2222-4222-8222-222222222222junk"), -EINVAL);
@@ -372,6 +375,22 @@ static void test_mdev_create_remove(void **state)
 	assert_string_equal(lnk(f, "devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/devices/" U1),
 			    "../../../" U1);
 	assert_string_equal(rd(f, MDEV(U1, "uevent")), "DRIVER=vfio_ap_mdev\n");
+	/* the VFIO and IOMMU cores: U1 got group 0 and vfio0, the second mdev group 1 */
+	assert_string_equal(lnk(f, MDEV(U1, "iommu_group")), "../../../../kernel/iommu_groups/0");
+	assert_string_equal(lnk(f, "kernel/iommu_groups/0/devices/" U1),
+			    "../../../../devices/vfio_ap/matrix/" U1);
+	assert_string_equal(rd(f, "kernel/iommu_groups/0/name"), "vfio-noiommu\n");
+	assert_string_equal(rd(f, "kernel/iommu_groups/0/type"), "unknown\n");
+	assert_string_equal(rd(f, "kernel/iommu_groups/0/reserved_regions"), "");
+	assert_string_equal(lnk(f, "devices/vfio_ap/matrix/2222222a-2222-4222-8222-222222222222/iommu_group"),
+			    "../../../../kernel/iommu_groups/1");
+	assert_string_equal(rd(f, "devices/virtual/vfio/0/dev"), "241:0\n");
+	assert_string_equal(rd(f, "devices/virtual/vfio/1/uevent"), "MAJOR=241\nMINOR=1\nDEVNAME=vfio/1\n");
+	assert_string_equal(lnk(f, "class/vfio/0"), "../../devices/virtual/vfio/0");
+	assert_string_equal(lnk(f, MDEV(U1, "vfio-dev/vfio0/subsystem")), "../../../../../../class/vfio-dev");
+	assert_string_equal(lnk(f, MDEV(U1, "vfio-dev/vfio0/device")), "../../../" U1);
+	assert_string_equal(lnk(f, "class/vfio-dev/vfio0"),
+			    "../../devices/vfio_ap/matrix/" U1 "/vfio-dev/vfio0");
 	mark(f);
 	wr_ok(f, MDEV(U1, "uevent"), "add");
 	expect_events(f, "add /devices/vfio_ap/matrix/" U1 "|SYNTH_UUID=0,DRIVER=vfio_ap_mdev", NULL);
@@ -393,8 +412,14 @@ static void test_mdev_create_remove(void **state)
 	assert_int_equal(wr(f, MDEV(U1, "remove"), "99999999999999999999999"), -EINVAL);
 	mark(f);
 	assert_int_equal(wr(f, MDEV(U1, "remove"), "1\n"), 2);
-	expect_events(f, "unbind /devices/vfio_ap/matrix/" U1 "|", "remove /devices/vfio_ap/matrix/" U1 "|",
+	expect_events(f, "remove /devices/vfio_ap/matrix/" U1 "/vfio-dev/vfio0|",
+		      "remove /devices/virtual/vfio/0|MAJOR=241,MINOR=0,DEVNAME=vfio/0",
+		      "unbind /devices/vfio_ap/matrix/" U1 "|", "remove /devices/vfio_ap/matrix/" U1 "|",
 		      NULL);
+	assert_false(exists(f, "kernel/iommu_groups/0"));
+	assert_false(exists(f, "class/vfio/0"));
+	assert_false(exists(f, "class/vfio-dev/vfio0"));
+	assert_true(exists(f, "kernel/iommu_groups/1"));
 	assert_false(exists(f, "devices/vfio_ap/matrix/" U1));
 	assert_false(exists(f, "bus/mdev/devices/" U1));
 	assert_false(exists(f, "bus/mdev/drivers/vfio_ap_mdev/" U1));
@@ -403,6 +428,34 @@ static void test_mdev_create_remove(void **state)
 	assert_string_equal(
 		rd(f, "devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/available_instances"),
 		"65535\n");
+	/* the lowest free ids again (ida_alloc), the glue dir goes with the last group */
+	wr_ok(f, create, U2);
+	assert_string_equal(lnk(f, MDEV(U2, "iommu_group")), "../../../../kernel/iommu_groups/0");
+	assert_true(exists(f, MDEV(U2, "vfio-dev/vfio0")));
+	assert_int_equal(apsim__vfio_ap_mdev_remove(f->v, U2), 0);
+	assert_int_equal(apsim__vfio_ap_mdev_remove(f->v, "2222222a-2222-4222-8222-222222222222"), 0);
+	assert_false(exists(f, "devices/virtual/vfio"));
+	assert_true(exists(f, "kernel/iommu_groups"));
+}
+
+static void test_modules(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_string_equal(lnk(f, "devices/vfio_ap/module"), "../../module/vfio_ap");
+	assert_string_equal(rd(f, "devices/vfio_ap/uevent"), "");
+	assert_int_equal(wr(f, "devices/vfio_ap/uevent", "add"), 3);
+	assert_int_equal(wr(f, "devices/vfio_ap/uevent", "bogus"), -EINVAL);
+	assert_string_equal(rd(f, "module/vfio_ap/initstate"), "live\n");
+	assert_string_equal(rd(f, "module/vfio_ap/refcnt"), "0\n");
+	assert_string_equal(lnk(f, "module/vfio_ap/drivers/ap:vfio_ap"), "../../../bus/ap/drivers/vfio_ap");
+	assert_string_equal(lnk(f, "module/vfio_ap/drivers/matrix:vfio_ap"),
+			    "../../../bus/matrix/drivers/vfio_ap");
+	assert_string_equal(lnk(f, "module/vfio_ap/drivers/mdev:vfio_ap_mdev"),
+			    "../../../bus/mdev/drivers/vfio_ap_mdev");
+	assert_string_equal(lnk(f, "bus/ap/drivers/vfio_ap/module"), "../../../../module/vfio_ap");
+	assert_true(exists(f, "module/vfio_ap/holders"));
+	assert_false(exists(f, "module/vfio_ap/parameters/domain"));
 }
 
 static void test_available_instances_run_out(void **state)
@@ -1043,6 +1096,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_matrix_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mdev_create_remove, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_available_instances_run_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parsing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validation, setup, teardown),
