@@ -6,6 +6,8 @@
 #   check_fail DESC CMD...       ok if CMD fails
 #   check_output DESC FILE CMD...  ok if CMD's stdout equals FILE (a diff on failure)
 #   check_eq DESC EXPECTED ACTUAL
+#   check_run DESC CMD... <<EOF  ok if CMD's stdout, stderr and exit status are the here-doc
+#   check_golden DESC FILE CMD...  ok if CMD prints FILE, nothing on stderr, and exits 0
 #   skip_all REASON              "1..0 # SKIP REASON", then exit 77 (0 under meson, see below)
 #   done_testing                 prints the plan if none was given; exit 1 on any failure
 #
@@ -162,6 +164,53 @@ check_output() {
 	fi
 }
 
+# check_run DESC CMD... <<EOF: CMD's stdout, a line "-- stderr", its stderr and a line
+# "-- rc N" with its exit status must equal the here-document byte for byte (CMD reads
+# /dev/null). One subtest for what a command prints and how it ends.
+check_run() {
+	_desc=$1
+	shift
+	cat >"$T/.exp"
+	_check_transcript "$_desc" "" "$@"
+}
+
+# check_golden DESC FILE CMD...: CMD prints exactly FILE on stdout, nothing on stderr and
+# exits 0. With APSIM_BLESS=1 FILE is (re)written from the stdout first, as in check_output.
+check_golden() {
+	_desc=$1
+	_gold=$2
+	shift 2
+	_check_transcript "$_desc" "$_gold" "$@"
+}
+
+_check_transcript() {
+	_d=$1
+	_g=$2
+	shift 2
+	"$@" >"$T/.out" 2>"$T/.err" </dev/null
+	_rc=$?
+	if [ -n "$_g" ]; then
+		if [ "${APSIM_BLESS:-0}" = 1 ]; then
+			mkdir -p "$(dirname "$_g")"
+			cp "$T/.out" "$_g"
+		fi
+		if [ ! -f "$_g" ]; then
+			not_ok "$_d"
+			diag "missing expected file $_g"
+			return
+		fi
+		{ cat "$_g"; echo "-- stderr"; echo "-- rc 0"; } >"$T/.exp"
+	fi
+	{ cat "$T/.out"; echo "-- stderr"; cat "$T/.err"; echo "-- rc $_rc"; } >"$T/.act"
+	if cmp -s "$T/.exp" "$T/.act"; then
+		ok "$_d"
+	else
+		not_ok "$_d"
+		diag "command: $*"
+		diag "$(diff -u "$T/.exp" "$T/.act" | head -n 60)"
+	fi
+}
+
 done_testing() {
 	# a sanitizer report of any daemon this test ran is a failure of its own
 	if [ -f "$T/apsimd.log" ] && grep -q "Sanitizer\|runtime error:" "$T/apsimd.log"; then
@@ -205,11 +254,12 @@ need_mountns() {
 	unshare -m --propagation private true 2>/dev/null || skip_all "cannot create a mount namespace"
 }
 
-# Debian's s390x s390-tools under qemu (scripts/s390-tools.sh, cached in the build dir).
-# Sets S390 (the s390-tools dir; wrappers in $S390/bin) and S390_VERSION.
+# Debian's s390x s390-tools under qemu (scripts/s390-tools.sh, cached in the build dir):
+# need_s390_tools [2.16|2.35], 2.16 (Debian 12) unless told. Sets S390 (the s390-tools dir;
+# wrappers in $S390/bin) and S390_VERSION (the package version, e.g. 2.35.0-1).
 need_s390_tools() {
-	S390=$(sh "$SRCDIR/scripts/s390-tools.sh" "$BUILD_DIR" 2>"$T/.s390err") ||
-		skip_all "s390-tools unavailable: $(tail -n 1 "$T/.s390err")"
+	S390=$(sh "$SRCDIR/scripts/s390-tools.sh" "$BUILD_DIR" "${1:-2.16}" 2>"$T/.s390err") ||
+		skip_all "s390-tools ${1:-2.16} unavailable: $(tail -n 1 "$T/.s390err")"
 	S390_VERSION=$(cat "$S390/VERSION")
 	export S390 S390_VERSION
 }
@@ -218,6 +268,7 @@ need_s390_tools() {
 lszcrypt() { "$S390/bin/lszcrypt" "$@"; }
 chzcrypt() { "$S390/bin/chzcrypt" "$@"; }
 zcryptctl() { "$S390/bin/zcryptctl" "$@"; }
+zcryptstats() { "$S390/bin/zcryptstats" "$@"; }
 
 # --- the daemon --------------------------------------------------------------------------
 
