@@ -15,7 +15,7 @@
 #include "apsim/apsim.h"
 #include "exec.h"
 #include "remote.h"
-#include "sim/sim-internal.h"
+#include "script/script-internal.h"
 
 #ifndef APSIM_VERSION
 #define APSIM_VERSION "0.1.0"

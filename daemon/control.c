@@ -35,7 +35,7 @@
 
 #include "apsim/apsim.h"
 #include "apsimd.h"
-#include "sim/sim-internal.h"
+#include "script/script-internal.h"
 
 #ifndef APSIMD_VERSION
 #define APSIMD_VERSION "unknown"

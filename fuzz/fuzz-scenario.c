@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "apsim/apsim.h"
-#include "sim/sim-internal.h"
+#include "script/script-internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(fout && ferr);
 	apsim_sim_lock(sim);
 	r = apsim__scenario_run_buffer(sim, "fuzz.scn", (const char *) data, size, false, fout,
-				       ferr);
+				       ferr, apsim__command_run_line);
 	CHECK(r <= 0);
 	/* a failure always says where */
 	if (r < 0 && r != -ENOMEM) {

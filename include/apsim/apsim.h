@@ -7,6 +7,7 @@
 #include "apsim/log.h"
 #include "apsim/machine.h"
 #include "apsim/mask.h"
+#include "apsim/script.h"
 #include "apsim/sim.h"
 #include "apsim/sysfs.h"
 #include "apsim/uevent.h"

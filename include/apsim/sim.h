@@ -54,28 +54,10 @@ APSIM_EXPORT int apsim_sim_new(const struct apsim_sim_options *opts, FILE *err,
 			       struct apsim_sim **ret);
 APSIM_EXPORT void apsim_sim_free(struct apsim_sim *sim);
 
-/* The model lock: everything below except apsim_sim_exec/run_file expects it held when
- * other threads may use the sim. apsim_sim_exec takes it itself. */
+/* The model lock: everything below expects it held when other threads may use the sim. The
+ * script layer's apsim_sim_exec* and apsim_sim_run_file (apsim/script.h) take it themselves. */
 APSIM_EXPORT void apsim_sim_lock(struct apsim_sim *sim);
 APSIM_EXPORT void apsim_sim_unlock(struct apsim_sim *sim);
-
-/*
- * Runs one command line (the CLI grammar, also a scenario line) and prints its output to
- * out, errors to err. json selects JSON output where a command has it. Returns 0, or a
- * negative errno (the failed command's), or -EBADMSG for a failed expectation.
- */
-APSIM_EXPORT int apsim_sim_exec(struct apsim_sim *sim, const char *line, bool json, FILE *out,
-				FILE *err);
-/* What apsim_sim_exec returns for a usage error: unknown command, bad or missing arguments. */
-#define APSIM_EUSAGE ENOTTY
-/* The apsim exit code for an apsim_sim_exec result: 0 ok, 2 usage error, 1 anything else. */
-APSIM_EXPORT int apsim_sim_exit_code(int r);
-/* Same with an argv vector (the CLI passes its words unparsed). */
-APSIM_EXPORT int apsim_sim_exec_argv(struct apsim_sim *sim, int argc, char **argv, bool json,
-				     FILE *out, FILE *err);
-/* Runs a scenario file; errors are reported as "FILE:LINE: ..." on err. 0 or -errno. */
-APSIM_EXPORT int apsim_sim_run_file(struct apsim_sim *sim, const char *path, bool json, FILE *out,
-				    FILE *err);
 
 APSIM_EXPORT struct apsim_machine *apsim_sim_get_machine(struct apsim_sim *sim);
 APSIM_EXPORT struct apsim_clock *apsim_sim_get_clock(struct apsim_sim *sim);

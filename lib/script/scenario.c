@@ -10,10 +10,10 @@
 #include <string.h>
 
 #include "apsim/apsim.h"
-#include "sim/sim-internal.h"
+#include "script/script-internal.h"
 
 int apsim__scenario_run_buffer(struct apsim_sim *sim, const char *name, const char *buf, size_t len,
-			       bool json, FILE *out, FILE *err)
+			       bool json, FILE *out, FILE *err, apsim__line_runner run_line)
 {
 	size_t pos = 0, lineno = 0;
 	char *where, *line = NULL;
@@ -40,7 +40,7 @@ int apsim__scenario_run_buffer(struct apsim_sim *sim, const char *name, const ch
 		pos += n + (nl ? 1 : 0);
 
 		sprintf(where, "%s:%zu", name, lineno);
-		r = apsim__command_run_line(sim, line, json, out, err, where);
+		r = run_line(sim, line, json, out, err, where);
 		if (r < 0) {
 			/* a bad line makes the scenario fail (exit 1), not the command line */
 			if (r == -APSIM_EUSAGE)
@@ -96,7 +96,7 @@ out_close:
 }
 
 int apsim__scenario_run_file(struct apsim_sim *sim, const char *path, bool json, FILE *out,
-			     FILE *err)
+			     FILE *err, apsim__line_runner run_line)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -107,7 +107,7 @@ int apsim__scenario_run_file(struct apsim_sim *sim, const char *path, bool json,
 		fprintf(err, "%s: %s\n", path, strerror(-r));
 		return r;
 	}
-	r = apsim__scenario_run_buffer(sim, path, buf, len, json, out, err);
+	r = apsim__scenario_run_buffer(sim, path, buf, len, json, out, err, run_line);
 	free(buf);
 	return r;
 }

@@ -2,8 +2,9 @@
 /*
  * The whole simulated system (design.md "Layers"): machine, clock, host sysfs tree, uevent
  * log, host AP bus with zcrypt and vfio_ap, the KVM guests, and the test "watch" drivers.
- * apsim_sim_exec() takes the model lock; everything it calls runs with the lock held and
- * never takes it again (no recursive mutex).
+ * It knows nothing of the command language: lib/script runs commands on it (apsim/script.h),
+ * taking the model lock once per command; nothing here takes it again (no recursive mutex).
+ * Calls the layers below only (lib/base, machine, sysfs, bus, zcrypt, kvm, vfio_ap).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -42,15 +43,6 @@ int apsim_policy_from_name(const char *name, enum apsim_policy *ret)
 		}
 	}
 	return -EINVAL;
-}
-
-int apsim_sim_exit_code(int r)
-{
-	if (r >= 0)
-		return 0;
-	if (r == -APSIM_EUSAGE)
-		return 2;
-	return 1;
 }
 
 /* spec 3.1 item 3: the AP configuration change event forces a rescan of the host bus. */
@@ -252,40 +244,6 @@ void apsim_sim_unlock(struct apsim_sim *sim)
 {
 	if (sim)
 		pthread_mutex_unlock(&sim->lock);
-}
-
-int apsim_sim_exec(struct apsim_sim *sim, const char *line, bool json, FILE *out, FILE *err)
-{
-	int r;
-
-	APSIM_CHECK_ARG(sim && line && out && err);
-	pthread_mutex_lock(&sim->lock);
-	r = apsim__command_run_line(sim, line, json, out, err, NULL);
-	pthread_mutex_unlock(&sim->lock);
-	return r;
-}
-
-int apsim_sim_exec_argv(struct apsim_sim *sim, int argc, char **argv, bool json, FILE *out,
-			FILE *err)
-{
-	int r;
-
-	APSIM_CHECK_ARG(sim && argc >= 0 && (argv || argc == 0) && out && err);
-	pthread_mutex_lock(&sim->lock);
-	r = apsim__command_run_at(sim, argc, argv, json, out, err, NULL);
-	pthread_mutex_unlock(&sim->lock);
-	return r;
-}
-
-int apsim_sim_run_file(struct apsim_sim *sim, const char *path, bool json, FILE *out, FILE *err)
-{
-	int r;
-
-	APSIM_CHECK_ARG(sim && path && out && err);
-	pthread_mutex_lock(&sim->lock);
-	r = apsim__scenario_run_file(sim, path, json, out, err);
-	pthread_mutex_unlock(&sim->lock);
-	return r;
 }
 
 struct apsim_machine *apsim_sim_get_machine(struct apsim_sim *sim)

@@ -14,7 +14,7 @@
 #include <jansson.h>
 
 #include "apsim/apsim.h"
-#include "sim/sim-internal.h"
+#include "script/script-internal.h"
 
 struct fixture {
 	struct apsim_sim *sim;
@@ -680,7 +680,8 @@ static int run_buffer(struct fixture *f, const char *text)
 	o = open_memstream(&f->out, &ol);
 	e = open_memstream(&f->err, &el);
 	apsim_sim_lock(f->sim);
-	r = apsim__scenario_run_buffer(f->sim, "s.scn", text, strlen(text), false, o, e);
+	r = apsim__scenario_run_buffer(f->sim, "s.scn", text, strlen(text), false, o, e,
+				       apsim__command_run_line);
 	apsim_sim_unlock(f->sim);
 	fclose(o);
 	fclose(e);
@@ -747,7 +748,8 @@ static void test_scenario_file_and_options(void **state)
 	/* a nested run is relative to the including file and names its own lines */
 	ef = open_memstream(&e, &el);
 	apsim_sim_lock(f->sim);
-	assert_int_equal(apsim__scenario_run_file(f->sim, path, false, stdout, ef), -EBADMSG);
+	assert_int_equal(apsim__scenario_run_file(f->sim, path, false, stdout, ef, apsim__command_run_line),
+			 -EBADMSG);
 	apsim_sim_unlock(f->sim);
 	fclose(ef);
 	snprintf(err_text, sizeof(err_text),
