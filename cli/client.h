@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * client.h - the client side of apsimd's control socket protocol (daemon/control.c), shared
- * by cli/remote.c (commands) and cli/exec.c (info, guest-mount).
+ * by cli/remote.c (commands), cli/exec.c (info, guest-mount) and cli/exec-dev.c (events).
  */
 #ifndef APSIM_CLI_CLIENT_H
 #define APSIM_CLI_CLIENT_H
@@ -13,6 +13,11 @@
  * $XDG_RUNTIME_DIR/apsim/control.sock, else /tmp/apsim-UID/control.sock (as apsimd). The
  * result is malloc'ed. */
 char *apsim_cli_default_socket(void);
+
+/* Connects to the socket (SOCK_CLOEXEC): the fd, or -errno with a message prefixed who. */
+int apsim_cli_connect(const char *path, const char *who);
+/* send() until done, without SIGPIPE: 0 or -errno. */
+int apsim_cli_send_all(int fd, const char *buf, size_t len);
 
 /*
  * Sends req (a JSON object) to the daemon and reads the reply lines: "out" text is written

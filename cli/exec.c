@@ -13,11 +13,28 @@
  *                    a scratch tmpfs with callouts/ and notifiers/: mdevctl >= 1.3 requires
  *                    them and searches them before /etc/mdevctl.d/scripts.d (mdevctl_lib_dirs)
  *   /run/lock        a scratch tmpfs (ap-check's s390apconfig.lock)
+ *   /dev             a tmpfs with the host's entries and the simulated devices' nodes
+ *                    (/dev/z90crypt, /dev/NAME of every zcrypt node, any DEVNAME of the
+ *                    tree), kept current while COMMAND runs: a node is there before the
+ *                    write that created it returns (exec-dev.c)
+ *   /run/udev        the host's entries and a 'control' file, so that udev monitors listen
+ *                    (udev_control())
+ *   modprobe         a script answering for the simulated modules (vfio_ap, zcrypt, ...) as
+ *                    kmod does for loaded ones, "not found" for others: /usr/local/sbin/
+ *                    modprobe, bound over /usr/sbin/modprobe and /sbin/modprobe where they
+ *                    exist (exec-modprobe.c)
  *
  * and, when the daemon sends udev events on netlink, in the daemon's private network
  * namespace, so that `udevadm monitor --udev` sees them (--host-net keeps the host's).
+ * COMMAND's environment has SYSTEMD_DEVICE_VERIFY_SYSFS=0, without which sd-device
+ * (`udevadm info`, libudev) refuses a /sys that is not sysfs.
  *
- * Needs root (CAP_SYS_ADMIN for unshare and mount). The namespace ends with COMMAND.
+ * apsim exec forks: COMMAND runs in the child, the parent stays in the namespace to keep
+ * /dev current from the daemon's uevents, passes SIGINT, SIGTERM and SIGHUP on, and exits
+ * with COMMAND's status (128 + N if signal N killed it, 127 if it cannot be found).
+ *
+ * Needs root (CAP_SYS_ADMIN for unshare and mount). The namespace ends with COMMAND (and
+ * whatever it left running).
  */
 #define _GNU_SOURCE
 
@@ -25,16 +42,23 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "client.h"
+#include "exec-dev.h"
+#include "exec-modprobe.h"
+#include "exec-mount.h"
 #include "exec.h"
 #include "base/fs-util-internal.h"
 
@@ -207,10 +231,112 @@ static int setup_namespace(const char *tree, const char *mdevctl, const char *ne
 	return 0;
 }
 
+/*
+ * sd-device's monitors (udevadm monitor, libudev's udev_monitor) take udev's events only if
+ * udevd runs (/run/udev/control exists) or /dev is a devtmpfs: the /dev of exec is a tmpfs,
+ * and apsimd stands in for udevd (its netlink events). So /run/udev keeps the host's entries
+ * and gains a control file where the host has none: a plain file, which refuses connections
+ * (udevadm settle then does not wait, as without udevd).
+ */
+static int udev_control(void)
+{
+	static const char control[] = "/run/udev/control";
+	struct stat st;
+	int fd, r;
+
+	r = apsim_exec_tmpfs_keep("/run/udev", "apsim-udev");
+	if (r < 0)
+		return r;
+	if (lstat(control, &st) == 0)
+		return 0;
+	fd = open(control, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return fail("cannot create", control, errno);
+	close(fd);
+	return 0;
+}
+
+/* --- COMMAND ----------------------------------------------------------------------------- */
+
+/*
+ * Forks COMMAND and stays with it in the namespace, keeping /dev current (exec-dev.c) and
+ * passing on SIGINT, SIGTERM and SIGHUP that a process sent; those from the terminal
+ * (SI_KERNEL) reach COMMAND by themselves, as it shares the process group. Returns the
+ * exit code: COMMAND's, 128 + the signal that killed it, 127/126 if it cannot be run.
+ */
+static int run(char **argv, struct apsim_exec_dev *dev)
+{
+	sigset_t mask, old;
+	int sfd, status;
+	pid_t pid;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
+	signal(SIGCHLD, SIG_DFL); /* an inherited SIG_IGN would reap the child for us */
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0) {
+		fprintf(stderr, WHO ": signalfd: %s\n", strerror(errno));
+		return 1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, WHO ": fork: %s\n", strerror(errno));
+		close(sfd);
+		return 1;
+	}
+	if (pid == 0) {
+		int err;
+
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		execvp(argv[0], argv);
+		err = errno;
+		fprintf(stderr, WHO ": cannot run '%s': %s\n", argv[0], strerror(err));
+		_exit(err == ENOENT ? 127 : 126);
+	}
+
+	for (;;) {
+		struct pollfd p[2] = {
+		    {.fd = sfd, .events = POLLIN},
+		    {.fd = apsim_exec_dev_fd(dev), .events = POLLIN}, /* -1: ignored */
+		};
+		struct signalfd_siginfo si;
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			/* cannot happen with these two descriptors; still wait for COMMAND */
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+			break;
+		}
+		if (p[1].revents)
+			apsim_exec_dev_process(dev);
+		if (!(p[0].revents & POLLIN) || read(sfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo != SIGCHLD) {
+			if (si.ssi_code != SI_KERNEL)
+				(void) kill(pid, (int) si.ssi_signo);
+			continue;
+		}
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+	}
+	close(sfd);
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
+}
+
 int apsim_cli_exec(const char *socket_path, int argc, char **argv)
 {
 	const char *guest = NULL;
 	char *def = NULL, *tree = NULL, *mdevctl = NULL, *netns = NULL;
+	struct apsim_exec_dev *dev = NULL;
 	bool host_net = false;
 	int i, r;
 
@@ -244,21 +370,43 @@ int apsim_cli_exec(const char *socket_path, int argc, char **argv)
 		socket_path = def;
 	}
 	r = query(socket_path, guest, &tree, &mdevctl, &netns);
-	free(def);
+	if (r < 0)
+		goto out_free;
+	/* before the namespace: the socket's path may be covered by its mounts */
+	r = apsim_exec_dev_new(guest ? NULL : socket_path, &dev);
 	if (r < 0)
 		goto out_free;
 	r = setup_namespace(tree, mdevctl, host_net ? NULL : netns);
 	if (r < 0)
 		goto out_free;
+	r = apsim_exec_modprobe_setup();
+	if (r < 0)
+		goto out_free;
+	r = apsim_exec_dev_setup(dev);
+	if (r < 0)
+		goto out_free;
+	r = udev_control();
+	if (r < 0)
+		goto out_free;
+	/*
+	 * sd-device (udevadm info, libudev) refuses a syspath whose file system is not sysfs
+	 * (statfs magic) unless this is set to 0; the tree is FUSE.
+	 */
+	if (setenv("SYSTEMD_DEVICE_VERIFY_SYSFS", "0", 1) < 0) {
+		r = -errno;
+		goto out_free;
+	}
+	free(def);
 	free(tree);
 	free(mdevctl);
 	free(netns);
-	fflush(NULL);
-	execvp(argv[i], argv + i);
-	fprintf(stderr, WHO ": cannot run '%s': %s\n", argv[i], strerror(errno));
-	return errno == ENOENT ? 127 : 126;
+	r = run(argv + i, dev);
+	apsim_exec_dev_free(dev);
+	return r;
 
 out_free:
+	apsim_exec_dev_free(dev);
+	free(def);
 	free(tree);
 	free(mdevctl);
 	free(netns);

@@ -40,7 +40,7 @@ char *apsim_cli_default_socket(void)
 	return p;
 }
 
-static int connect_socket(const char *path, const char *who)
+int apsim_cli_connect(const char *path, const char *who)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd;
@@ -64,7 +64,7 @@ static int connect_socket(const char *path, const char *who)
 	return fd;
 }
 
-static int send_all(int fd, const char *buf, size_t len)
+int apsim_cli_send_all(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
 		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
@@ -90,7 +90,7 @@ int apsim_cli_request(const char *socket_path, json_t *req, const char *who, int
 	int fd, rc = 0, r;
 	FILE *in;
 
-	fd = connect_socket(socket_path, who);
+	fd = apsim_cli_connect(socket_path, who);
 	if (fd < 0)
 		return fd;
 	text = json_dumps(req, JSON_COMPACT);
@@ -98,9 +98,9 @@ int apsim_cli_request(const char *socket_path, json_t *req, const char *who, int
 		close(fd);
 		return -ENOMEM;
 	}
-	r = send_all(fd, text, strlen(text));
+	r = apsim_cli_send_all(fd, text, strlen(text));
 	if (r == 0)
-		r = send_all(fd, "\n", 1);
+		r = apsim_cli_send_all(fd, "\n", 1);
 	free(text);
 	if (r < 0) {
 		fprintf(stderr, "%s: cannot send the request: %s\n", who, strerror(-r));

@@ -5,7 +5,8 @@
  *
  * The sections follow the reading order: each file calls only the files above it.
  *
- *   log.c  <-  persist.c, netlink.c  <-  fuse-ops.c  <-  mount.c  <-  control.c  <-  main.c
+ *   log.c, acks.c  <-  persist.c, netlink.c  <-  fuse-ops.c  <-  mount.c  <-  control.c
+ *   <-  main.c
  */
 #ifndef APSIMD_H
 #define APSIMD_H
@@ -20,6 +21,7 @@ struct apsimd_mount;
 struct apsimd_control;
 struct apsimd_persist;
 struct apsimd_netlink;
+struct apsimd_acks;
 
 struct apsimd {
 	struct apsim_sim *sim;
@@ -32,6 +34,7 @@ struct apsimd {
 	struct apsimd_persist *persist; /* NULL without a state dir */
 	struct apsimd_control *control;
 	struct apsimd_netlink *netlink; /* NULL: no udev events on netlink */
+	struct apsimd_acks *acks;	/* synchronous event followers (apsim exec) */
 	pthread_t main_thread;		/* signalled (SIGUSR1) when the host mount goes away */
 	pthread_mutex_t mounts_lock;	/* guards host and guests (not the mounts' contents) */
 	struct apsimd_mount *host;
@@ -46,6 +49,21 @@ struct apsimd {
 void apsimd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* From now on apsimd_log() writes to syslog (the daemon has detached from its terminal). */
 void apsimd_log_to_syslog(void);
+
+/* --- acks.c ------------------------------------------------------------------------------- */
+
+int apsimd_acks_new(struct apsimd_acks **ret);
+/* After every follower has been removed. NULL-safe. */
+void apsimd_acks_free(struct apsimd_acks *a);
+/* The seqnum of the last uevent the sim emitted, 0 if none (sim lock held). */
+uint64_t apsimd_last_seqnum(struct apsim_sim *sim);
+/* Registers a follower that has seen every event up to seen: an id, or -EBUSY. */
+int apsimd_acks_add(struct apsimd_acks *a, uint64_t seen);
+/* The follower applied every event up to seqnum. Ids out of range are ignored. */
+void apsimd_acks_ack(struct apsimd_acks *a, int id, uint64_t seqnum);
+void apsimd_acks_remove(struct apsimd_acks *a, int id);
+/* Without the sim lock: waits (at most 2 s) until every follower has applied seqnum. */
+void apsimd_acks_wait(struct apsimd_acks *a, uint64_t seqnum);
 
 /* --- persist.c ---------------------------------------------------------------------------- */
 

@@ -6,6 +6,11 @@
  *
  *   {"argv": ["machine", "show"], "json": false}   a command, as apsim_sim_exec_argv() runs it
  *   {"argv": ["events", "--follow"]}               uevents as they happen, until disconnect
+ *   {"argv": ["events", "--follow"], "json": true, "sync": true}
+ *                                                  the same, first {"seqnum": N} (the last
+ *                                                  event before), then the client answers
+ *                                                  {"ack": SEQNUM} lines and writes wait
+ *                                                  for them (acks.c; apsim exec's /dev)
  *   {"op": "info"}                                 where the tree is mounted, pid, state dir
  *   {"op": "guest-mount", "guest": "NAME"}         mount NAME's tree (once), reply its path
  *
@@ -15,7 +20,8 @@
  * happens: the daemon never trusts the bytes it reads.
  *
  * Owns struct apsimd_control and its connections. Calls mount.c (guest mounts), netlink.c
- * (the namespace's path) and the library; only main.c calls it.
+ * (the namespace's path), acks.c (synchronous followers) and the library; only main.c
+ * calls it.
  */
 #define _GNU_SOURCE
 
@@ -287,6 +293,7 @@ static int do_command(struct apsimd_control *c, int fd, int argc, char **argv, b
 {
 	char *out = NULL, *err = NULL;
 	size_t out_len = 0, err_len = 0;
+	uint64_t before, after;
 	FILE *fo, *fe;
 	int rc, r;
 
@@ -303,10 +310,15 @@ static int do_command(struct apsimd_control *c, int fd, int argc, char **argv, b
 	}
 	/* as the local CLI runs it, so that messages read the same ("apsim: ...") */
 	apsim_sim_lock(c->d->sim);
+	before = apsimd_last_seqnum(c->d->sim);
 	rc = apsim__command_run_at(c->d->sim, argc, argv, json, fo, fe, "apsim");
+	after = apsimd_last_seqnum(c->d->sim);
 	apsim_sim_unlock(c->d->sim);
 	fclose(fo);
 	fclose(fe);
+	/* as for a FUSE write: apsim exec's /dev has the nodes before the command returns */
+	if (after > before)
+		apsimd_acks_wait(c->d->acks, after);
 	r = send_text(fd, "out", out, out_len);
 	if (r == 0)
 		r = send_text(fd, "err", err, err_len);
@@ -377,11 +389,50 @@ out_overflow:
 	(void) !write(f->efd, &one, sizeof(one));
 }
 
-static int do_follow(struct apsimd_control *c, int fd, bool json)
+/*
+ * What a synchronous follower sends: {"ack": SEQNUM} lines, kept in buf until their newline.
+ * Anything else, or a line longer than the buffer, is dropped: never trust the bytes.
+ */
+struct ack_reader {
+	char buf[256];
+	size_t len;
+	bool skipping; /* inside an overlong line */
+};
+
+static void ack_line(struct apsimd_acks *acks, int ack_id, const char *line, size_t len)
+{
+	json_t *o = json_loadb(line, len, 0, NULL);
+	json_t *v = json_object_get(o, "ack");
+
+	if (json_is_integer(v) && json_integer_value(v) >= 0)
+		apsimd_acks_ack(acks, ack_id, (uint64_t) json_integer_value(v));
+	json_decref(o);
+}
+
+static void ack_input(struct ack_reader *ar, struct apsimd_acks *acks, int ack_id,
+		      const char *data, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (data[i] == '\n') {
+			if (!ar->skipping)
+				ack_line(acks, ack_id, ar->buf, ar->len);
+			ar->len = 0;
+			ar->skipping = false;
+		} else if (ar->len < sizeof(ar->buf)) {
+			ar->buf[ar->len++] = data[i];
+		} else {
+			ar->skipping = true;
+		}
+	}
+}
+
+static int do_follow(struct apsimd_control *c, int fd, bool json, bool sync)
 {
 	struct apsim_uevent_log *log;
 	struct follower f = {.json = json};
-	int id, r = 0;
+	struct ack_reader ar = {.len = 0};
+	uint64_t seen = 0;
+	int id, ack_id = -1, r = 0;
 
 	f.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (f.efd < 0)
@@ -391,11 +442,22 @@ static int do_follow(struct apsimd_control *c, int fd, bool json)
 	apsim_sim_lock(c->d->sim);
 	log = apsim_sim_get_uevents(c->d->sim);
 	id = apsim_uevent_log_add_listener(log, follower_event, &f);
+	if (id >= 0 && sync) {
+		/* from here on every event is queued to f and every write waits for its ack */
+		seen = apsimd_last_seqnum(c->d->sim);
+		ack_id = apsimd_acks_add(c->d->acks, seen);
+		if (ack_id < 0) {
+			apsim_uevent_log_remove_listener(log, id);
+			id = ack_id;
+		}
+	}
 	apsim_sim_unlock(c->d->sim);
 	if (id < 0) {
 		r = send_error(fd, id, "apsimd: cannot follow events: %s", strerror(-id));
 		goto out_close;
 	}
+	if (sync && send_json(fd, json_pack("{s:I}", "seqnum", (json_int_t) seen)) < 0)
+		goto out_remove;
 
 	for (;;) {
 		struct pollfd p[3] = {
@@ -413,11 +475,13 @@ static int do_follow(struct apsimd_control *c, int fd, bool json)
 			break;
 		}
 		if (p[0].revents) {
-			char junk[256];
-			ssize_t n = recv(fd, junk, sizeof(junk), MSG_DONTWAIT);
+			char in[256];
+			ssize_t n = recv(fd, in, sizeof(in), MSG_DONTWAIT);
 
 			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
 				break; /* the client went away */
+			if (n > 0 && ack_id >= 0)
+				ack_input(&ar, c->d->acks, ack_id, in, (size_t) n);
 		}
 		if (p[2].revents)
 			break;
@@ -446,9 +510,11 @@ static int do_follow(struct apsimd_control *c, int fd, bool json)
 		}
 	}
 
+out_remove:
 	apsim_sim_lock(c->d->sim);
 	apsim_uevent_log_remove_listener(log, id);
 	apsim_sim_unlock(c->d->sim);
+	apsimd_acks_remove(c->d->acks, ack_id);
 out_close:
 	free(f.buf);
 	pthread_mutex_destroy(&f.lock);
@@ -473,7 +539,7 @@ static void handle(struct apsimd_control *c, int fd)
 	char **argv = NULL;
 	char *line = NULL;
 	size_t len = 0, argc;
-	bool json = false;
+	bool json = false, sync = false;
 	int r;
 
 	r = read_request(fd, &line, &len);
@@ -513,6 +579,12 @@ static void handle(struct apsimd_control *c, int fd)
 		goto out_decref;
 	}
 	json = json_is_true(js);
+	js = json_object_get(req, "sync");
+	if (js && !json_is_boolean(js)) {
+		send_error(fd, -EINVAL, "apsimd: malformed request: \"sync\" is not a boolean");
+		goto out_decref;
+	}
+	sync = json_is_true(js);
 	args = json_object_get(req, "argv");
 	if (!json_is_array(args) || json_array_size(args) == 0 ||
 	    json_array_size(args) > MAX_ARGS) {
@@ -539,7 +611,7 @@ static void handle(struct apsimd_control *c, int fd)
 		argv[i] = (char *) json_string_value(a);
 	}
 	if (is_follow((int) argc, argv))
-		do_follow(c, fd, json);
+		do_follow(c, fd, json, sync);
 	else
 		do_command(c, fd, (int) argc, argv, json);
 out_free_argv:

@@ -8,7 +8,8 @@
  *
  * Owns the operations table and what an open file keeps; not the mounts (mount.c creates
  * the FUSE session with apsimd_fuse_new() and runs its loop). Calls the library and, after
- * a write of the host tree, persist.c; nothing above it.
+ * a write of the host tree, persist.c, and acks.c after any write that emitted uevents;
+ * nothing above it.
  */
 #define _GNU_SOURCE
 #define FUSE_USE_VERSION 35
@@ -306,6 +307,7 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 {
 	struct apsimd_fs *fs = current_fs();
 	struct apsim_tree *t;
+	uint64_t before, after;
 	ssize_t n;
 	int r;
 
@@ -316,6 +318,7 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 	if (size > INT_MAX)
 		return -EINVAL;
 	apsim_sim_lock(fs->d->sim);
+	before = apsimd_last_seqnum(fs->d->sim);
 	t = mount_tree(fs);
 	n = t ? apsim_tree_write(t, path, buf, size) : -ENOENT;
 	if (n > 0 && !fs->guest) {
@@ -324,7 +327,11 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 		if (r < 0)
 			n = r;
 	}
+	after = apsimd_last_seqnum(fs->d->sim);
 	apsim_sim_unlock(fs->d->sim);
+	/* the /dev nodes of apsim exec follow before the writer goes on (acks.c) */
+	if (after > before)
+		apsimd_acks_wait(fs->d->acks, after);
 	return (int) n;
 }
 

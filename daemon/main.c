@@ -414,6 +414,11 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	d.main_thread = pthread_self();
 
+	r = apsimd_acks_new(&d.acks);
+	if (r < 0) {
+		fprintf(stderr, "apsimd: %s\n", strerror(-r));
+		goto out_free;
+	}
 	if (d.state_dir) {
 		r = apsimd_persist_open(&d, &o.sim, &restored);
 	} else {
@@ -480,6 +485,7 @@ out_free_sim:
 	apsimd_persist_close(&d);
 	apsim_sim_free(d.sim);
 out_free:
+	apsimd_acks_free(d.acks);
 	free(d.mountpoint);
 	free(d.state_dir);
 	free(d.socket_path);

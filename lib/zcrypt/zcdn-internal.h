@@ -8,6 +8,7 @@
  *   class/zcrypt/{create,destroy}
  *   class/zcrypt/NAME -> ../../devices/virtual/zcrypt/NAME
  *   devices/virtual/zcrypt/NAME/{subsystem@,uevent,ioctlmask,apmask,aqmask,admask,dev}
+ *   class/misc/z90crypt -> ../../devices/virtual/misc/z90crypt   (dev 10:256, always there)
  *
  * devices/virtual/zcrypt is the driver core's "glue" directory: it exists while a node does.
  */
@@ -34,8 +35,9 @@ struct apsim_zcdn_perms {
 };
 
 /*
- * zcdn_init(): creates class/zcrypt with create/destroy (and devices/virtual). log and
- * clock may be NULL (no uevents / time 0).
+ * zcdn_init() and misc_register(z90crypt): creates class/zcrypt with create/destroy (and
+ * devices/virtual) and the z90crypt misc device. log and clock may be NULL (no uevents /
+ * time 0).
  */
 int apsim__zcdn_new(struct apsim_tree *t, struct apsim_uevent_log *log, struct apsim_clock *clock,
 		    struct apsim_zcdn **ret);

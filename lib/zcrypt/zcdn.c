@@ -15,7 +15,14 @@
  *    error path then sends a "remove" uevent for the device that never was added;
  *  - "add" and "remove" uevents with MAJOR, MINOR and DEVNAME (dev_uevent), the 'dev' and
  *    'uevent' attributes and the 'subsystem' link.
- * Not modelled: the power/ directory, /sys/dev/char links, the z90crypt misc device, and
+ *
+ * zcrypt_api_init() also registers the misc device z90crypt (the node every zcrypt ioctl
+ * user opens, /dev/z90crypt): class/misc/z90crypt -> devices/virtual/misc/z90crypt with
+ * 'dev', 'uevent' and 'subsystem', as misc_register() makes it. It is there from the start,
+ * without an "add" uevent: the module loads at boot, before anyone listens, and the uevent
+ * log starts with the AP bus's own events.
+ *
+ * Not modelled: the power/ directory, /sys/dev/char links, the rest of the misc class, and
  * the deferred release of a node that is still open (destroy only unregisters it).
  */
 #define _POSIX_C_SOURCE 200809L
@@ -30,6 +37,15 @@
 
 #define ZCRYPT_NAME "zcrypt"
 
+/* include/uapi/linux/major.h */
+#define MISC_MAJOR 10
+/*
+ * zcrypt_misc_device has MISC_DYNAMIC_MINOR. Current kernels hand dynamic misc minors out from
+ * MISC_DYNAMIC_MINOR + 1 = 256 upwards (older ones from 127 downwards), so the number depends
+ * on what registered first; clients read it from 'dev' or the uevent, as they must on Linux.
+ */
+#define Z90CRYPT_MINOR 256
+
 /* lib/kobject_uevent.c */
 #define UEVENT_NUM_ENVP	   64
 #define UEVENT_BUFFER_SIZE 2048
@@ -38,7 +54,8 @@
 /* struct zcdn_device */
 struct zcdn_node {
 	struct apsim_zcdn *z;
-	unsigned minor;
+	const char *subsystem;		/* "zcrypt"; "misc" for z90crypt */
+	unsigned major, minor;
 	char name[APSIM_ZCDN_MAX_NAME]; /* the device (kobject) name */
 	struct apsim_node *dir;		/* devices/virtual/zcrypt/<name> */
 	struct apsim_zcdn_perms perms;
@@ -53,6 +70,8 @@ struct apsim_zcdn {
 	struct apsim_node *glue_dir;	/* devices/virtual/zcrypt, while a node exists */
 	struct zcdn_node *nodes[APSIM_ZCDN_MAX_NODES]; /* by minor */
 	unsigned n_nodes;
+	struct apsim_node *misc_class_dir; /* class/misc */
+	struct zcdn_node *misc;		   /* z90crypt, in devices/virtual/misc */
 };
 
 /* the kernel's isspace() (lib/ctype.c): \t \n \v \f \r, blank, and Latin-1 NBSP */
@@ -82,7 +101,7 @@ static void get_dev_vars(const struct zcdn_node *n, struct dev_vars *dv)
 {
 	char *p;
 
-	snprintf(dv->major, sizeof(dv->major), "MAJOR=%u", APSIM_ZCDN_MAJOR);
+	snprintf(dv->major, sizeof(dv->major), "MAJOR=%u", n->major);
 	snprintf(dv->minor, sizeof(dv->minor), "MINOR=%u", n->minor);
 	snprintf(dv->devname, sizeof(dv->devname), "DEVNAME=%s", n->name);
 	/* device_get_devnode(): '!' in the device name back to '/' */
@@ -110,7 +129,7 @@ static int node_uevent(const struct zcdn_node *n, enum apsim_uevent_action actio
 		return r;
 	get_dev_vars(n, &dv);
 	return apsim_uevent_emit(z->uevents, z->clock ? apsim_clock_now(z->clock) / 1000 : 0,
-				 action, path, ZCRYPT_NAME, env_extra, dv.v);
+				 action, path, n->subsystem, env_extra, dv.v);
 }
 
 static bool uuid_valid(const char *s)
@@ -294,7 +313,7 @@ static ssize_t admask_store(void *obj, const char *buf, size_t len)
 static ssize_t dev_show(void *obj, char *buf, size_t len)
 {
 	const struct zcdn_node *n = obj;
-	int w = snprintf(buf, len, "%u:%u\n", APSIM_ZCDN_MAJOR, n->minor);
+	int w = snprintf(buf, len, "%u:%u\n", n->major, n->minor);
 
 	return w < 0 ? -EIO : (ssize_t) w;
 }
@@ -328,6 +347,13 @@ static const struct apsim_attr zcdn_dev_attrs[] = {
     {0},
 };
 
+/* misc_class: a misc device has no attributes of its own (z90crypt has no groups) */
+static const struct apsim_attr misc_dev_attrs[] = {
+    {.name = "uevent", .mode = 0644, .show = uevent_show, .store = uevent_store},
+    {.name = "dev", .mode = 0444, .show = dev_show},
+    {0},
+};
+
 /* ------------------------------------------------------------------------------------- */
 /* device_register / device_unregister                                                   */
 
@@ -349,6 +375,8 @@ static int node_register(struct apsim_zcdn *z, const char *devname, unsigned min
 	if (!n)
 		return -ENOMEM;
 	n->z = z;
+	n->subsystem = ZCRYPT_NAME;
+	n->major = APSIM_ZCDN_MAJOR;
 	n->minor = minor;
 	memcpy(n->name, devname, strlen(devname) + 1);
 
@@ -524,6 +552,66 @@ static const struct apsim_attr zcdn_class_attrs[] = {
 };
 
 /* ------------------------------------------------------------------------------------- */
+/* misc_register(&zcrypt_misc_device)                                                     */
+
+/* device_create() in misc_class: devices/virtual/misc/z90crypt and its class link */
+static int misc_register(struct apsim_zcdn *z)
+{
+	struct apsim_node *glue;
+	struct zcdn_node *n;
+	int r;
+
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	n->z = z;
+	n->subsystem = "misc";
+	n->major = MISC_MAJOR;
+	n->minor = Z90CRYPT_MINOR;
+	strcpy(n->name, "z90crypt");
+
+	r = apsim_tree_mkdir_p(z->tree, "class/misc", &z->misc_class_dir);
+	if (r < 0)
+		goto out_free;
+	r = apsim_tree_mkdir_p(z->tree, "devices/virtual/misc", &glue);
+	if (r < 0)
+		goto out_free;
+	r = apsim_tree_mkdir(z->tree, glue, n->name, &n->dir);
+	if (r < 0)
+		goto out_free;
+	r = apsim_tree_symlink(z->tree, n->dir, "subsystem", z->misc_class_dir, NULL);
+	if (r < 0)
+		goto out_del;
+	r = apsim_tree_symlink(z->tree, z->misc_class_dir, n->name, n->dir, NULL);
+	if (r < 0)
+		goto out_del;
+	r = apsim_tree_add_group(z->tree, n->dir, misc_dev_attrs, n);
+	if (r < 0)
+		goto out_remove_link;
+	z->misc = n;
+	return 0;
+
+out_remove_link:
+	apsim_tree_remove_child(z->tree, z->misc_class_dir, n->name);
+out_del:
+	apsim_tree_remove(z->tree, n->dir);
+out_free:
+	free(n);
+	return r;
+}
+
+/* teardown: the class link and the device directory, no uevent */
+static void misc_unregister(struct apsim_zcdn *z)
+{
+	if (!z->misc)
+		return;
+	apsim_tree_remove_child(z->tree, z->misc_class_dir, z->misc->name);
+	apsim_tree_remove(z->tree, z->misc->dir);
+	free(z->misc);
+	z->misc = NULL;
+}
+
+/* ------------------------------------------------------------------------------------- */
 
 int apsim__zcdn_new(struct apsim_tree *t, struct apsim_uevent_log *log, struct apsim_clock *clock,
 		    struct apsim_zcdn **ret)
@@ -549,6 +637,9 @@ int apsim__zcdn_new(struct apsim_tree *t, struct apsim_uevent_log *log, struct a
 	r = apsim_tree_add_group(t, z->class_dir, zcdn_class_attrs, z);
 	if (r < 0)
 		goto out_remove_class;
+	r = misc_register(z);
+	if (r < 0)
+		goto out_remove_class;
 	*ret = z;
 	return 0;
 
@@ -566,6 +657,7 @@ void apsim__zcdn_free(struct apsim_zcdn *z)
 	for (unsigned i = 0; i < APSIM_ZCDN_MAX_NODES; i++)
 		if (z->nodes[i])
 			node_unregister(z->nodes[i], false);
+	misc_unregister(z);
 	apsim_tree_remove(z->tree, z->class_dir);
 	free(z);
 }

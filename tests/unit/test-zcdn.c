@@ -148,6 +148,31 @@ static void test_class_layout(void **state)
 	assert_int_equal(new_events(f), 0);
 }
 
+/* zcrypt_api_init's misc device: there from the start, no uevent */
+static void test_misc_z90crypt(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_string_equal(ls(f, "class/misc"), "z90crypt@ ");
+	assert_string_equal(lnk(f, "class/misc/z90crypt"), "../../devices/virtual/misc/z90crypt");
+	assert_string_equal(ls(f, "devices/virtual/misc/z90crypt"), "subsystem@ uevent dev ");
+	assert_string_equal(lnk(f, "devices/virtual/misc/z90crypt/subsystem"),
+			    "../../../../class/misc");
+	assert_string_equal(rd(f, "class/misc/z90crypt/dev"), "10:256\n");
+	assert_string_equal(rd(f, "class/misc/z90crypt/uevent"),
+			    "MAJOR=10\nMINOR=256\nDEVNAME=z90crypt\n");
+	assert_int_equal(new_events(f), 0);
+	/* kobject_synth_uevent() as for the nodes, in the misc subsystem */
+	wr_ok(f, "class/misc/z90crypt/uevent", "change\n");
+	assert_string_equal(next_event(f),
+			    "change /devices/virtual/misc/z90crypt | ACTION=change "
+			    "DEVPATH=/devices/virtual/misc/z90crypt SUBSYSTEM=misc SYNTH_UUID=0 "
+			    "MAJOR=10 MINOR=256 DEVNAME=z90crypt");
+	/* nodes count from minor 0 of their own major */
+	wr_ok(f, "class/zcrypt/create", "\n");
+	assert_string_equal(rd(f, "class/zcrypt/zcrypt_0/dev"), "243:0\n");
+}
+
 /* --- create -------------------------------------------------------------------------- */
 
 static void test_create_automatic_name(void **state)
@@ -548,6 +573,8 @@ static void test_free_with_nodes(void **state)
 	assert_int_equal(apsim_uevent_log_count(f->log), n);
 	assert_false(exists(f, "class/zcrypt"));
 	assert_false(exists(f, "devices/virtual/zcrypt"));
+	assert_false(exists(f, "class/misc/z90crypt"));
+	assert_false(exists(f, "devices/virtual/misc/z90crypt"));
 }
 
 static void test_args(void **state)
@@ -587,6 +614,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_class_layout, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_misc_z90crypt, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_create_automatic_name, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_create_named_trimmed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_create_duplicate_name, setup, teardown),
