@@ -31,9 +31,14 @@ auth_unix_rw = "none"
 auth_unix_ro = "none"
 log_outputs = "3:file:$T/libvirtd.log"
 EOF
-LIBVIRT_DRIVER_DIR=$T/drivers "$APSIM" --socket "$SOCK" exec -- /usr/sbin/libvirtd \
-	--config "$T/libvirtd.conf" --pid-file "$T/libvirtd.pid" >"$T/libvirtd.out" 2>&1 &
+# /run/libvirt (driver state, lock files) is a private tmpfs: a host's libvirtd or a concurrent
+# run of this test keeps its own
+LIBVIRT_DRIVER_DIR=$T/drivers "$APSIM" --socket "$SOCK" exec -- sh -c \
+	'mkdir -p /run/libvirt && mount -t tmpfs none /run/libvirt && exec /usr/sbin/libvirtd "$@"' \
+	libvirtd --config "$T/libvirtd.conf" --pid-file "$T/libvirtd.pid" >"$T/libvirtd.out" 2>&1 &
 LIBVIRTD=$!
+# stop libvirtd before the daemon (lib.sh's trap stops apsimd), on a bail-out too
+trap 'kill $LIBVIRTD 2>/dev/null; wait $LIBVIRTD 2>/dev/null; _cleanup' EXIT
 URI="nodedev:///system?socket=$T/sock/libvirt-sock"
 # V: virsh with its messages (actions), Q: quiet (lists, XML)
 V() { timeout -k 2 20 virsh -c "$URI" "$@"; }
@@ -47,9 +52,6 @@ until Q nodedev-list >/dev/null 2>&1; do
 	fi
 	sleep 0.1
 done
-# stop libvirtd before the daemon (lib.sh's trap stops apsimd)
-trap 'kill $LIBVIRTD 2>/dev/null; wait $LIBVIRTD 2>/dev/null; _cleanup' EXIT
-
 # wait_for DESC EXPECTED CMD...: polls CMD's output (udev events arrive asynchronously)
 wait_for() {
 	_d=$1 _e=$2
