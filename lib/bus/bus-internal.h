@@ -148,16 +148,20 @@ struct apsim_bus {
 #define to_apsim_card(d) container_of((d), struct apsim_card, dev)
 #define to_apsim_queue(d) container_of((d), struct apsim_queue, dev)
 
-/* The instruction ops, through the bus (so vfio_ap and zcrypt never touch the machine). */
+/* instr.c: the instruction ops, through the bus (vfio_ap and zcrypt never touch the machine) */
 void apsim__bus_tapq(struct apsim_bus *bus, unsigned qid, bool tbit, struct apsim_qstatus *ret_status,
 		     uint64_t *ret_hwinfo);
 void apsim__bus_zapq(struct apsim_bus *bus, unsigned qid, struct apsim_qstatus *ret_status);
 void apsim__bus_rapq(struct apsim_bus *bus, unsigned qid, struct apsim_qstatus *ret_status);
+/* ap_rapq(qid, 1): RAPQ with the F bit, which also ends an SE binding */
+void apsim__bus_rapq_fbit(struct apsim_bus *bus, unsigned qid, struct apsim_qstatus *ret_status);
 void apsim__bus_bapq(struct apsim_bus *bus, unsigned qid, struct apsim_qstatus *ret_status);
 void apsim__bus_aapq(struct apsim_bus *bus, unsigned qid, unsigned sec_idx,
 		     struct apsim_qstatus *ret_status);
 /* ap_is_se_guest(): an SE guest's kernel and QCI reports APSB (ap_sb_available()) */
 bool apsim__bus_is_se_guest(const struct apsim_bus *bus);
+/* ap_aqic(): enable or disable the queue's adapter interrupts */
+void apsim__bus_aqic(struct apsim_bus *bus, unsigned qid, bool enable, struct apsim_qstatus *st);
 
 struct apsim_tree *apsim__bus_tree(struct apsim_bus *bus);
 struct apsim_uevent_log *apsim__bus_uevents(struct apsim_bus *bus);
