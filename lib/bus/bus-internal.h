@@ -148,6 +148,14 @@ struct apsim_bus {
 #define to_apsim_card(d) container_of((d), struct apsim_card, dev)
 #define to_apsim_queue(d) container_of((d), struct apsim_queue, dev)
 
+/* The card of a card device, or the card a queue device belongs to. */
+static inline struct apsim_card *apsim__bus_dev_card(const struct apsim_device *dev)
+{
+	if (dev->is_card)
+		return to_apsim_card((struct apsim_device *) dev);
+	return to_apsim_queue((struct apsim_device *) dev)->card;
+}
+
 /* instr.c: the instruction ops, through the bus (vfio_ap and zcrypt never touch the machine) */
 void apsim__bus_tapq(struct apsim_bus *bus, unsigned qid, bool tbit, struct apsim_qstatus *ret_status,
 		     uint64_t *ret_hwinfo);
