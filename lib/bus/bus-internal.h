@@ -207,6 +207,10 @@ void apsim__bus_rearm_scan_timer(struct apsim_bus *bus);
 /* The queue state machine (kernel ap_sm_event / ap_wait). */
 enum apsim_sm_wait apsim__bus_sm_event(struct apsim_queue *q);
 void apsim__bus_wait(struct apsim_bus *bus, enum apsim_sm_wait wait);
+/* ap_tasklet_fn(): the poll timer's function, polls the bound queues */
+void apsim__bus_poll_timer_fn(struct apsim_timer *timer);
+/* ap_flush_queue(): no requests are ever queued in the simulator, the counts drop to 0 */
+void apsim__bus_queue_flush(struct apsim_queue *aq);
 /* A device by its sysfs name ("card04", "04.0020", one trailing '\n' ignored), or NULL. */
 struct apsim_device *apsim__bus_find_device_by_name(struct apsim_bus *bus, const char *name);
 /* ap_bus_match() (spec 3.7) */
