@@ -87,6 +87,7 @@ enum apsim_sm_wait {
 #define APSIM_AP_DEFAULT_MAX_MSG_SIZE (12 * 1024)
 #define APSIM_ASSOC_IDX_INVALID 0x10000                 /* kernel ap_bus.h ASSOC_IDX_INVALID */
 #define APSIM_POLL_LOW_TIMEOUT_NS 40000000ull        /* 25 Hz, kernel poll_low_timeout */
+#define NR_QIDS (APSIM_MASK_BITS * APSIM_MASK_BITS)     /* every APQN: the size of bus->queues */
 
 /*
  * The bus itself (kernel: the statics of ap_bus.c). Private to bus.c and bus-attrs.c; other
@@ -221,6 +222,8 @@ int apsim__bus_driver_attach(struct apsim_driver *drv, struct apsim_device *dev)
 void apsim__bus_device_release_driver(struct apsim_device *dev);
 /* device_attach(): 1 bound, 0 no driver took it. */
 int apsim__bus_device_attach(struct apsim_device *dev);
+/* ap_check_bindings_complete() (spec 3.6): BINDINGS=complete once every queue is bound */
+void apsim__bus_check_bindings_complete(struct apsim_bus *bus);
 /* kobject_synth_uevent() for a device (dev, with its uevent variables) or, with dev NULL, any
  * other kobject by devpath/subsystem (root device, bus, driver); returns 0 or -EINVAL. */
 int apsim__bus_synth_uevent(struct apsim_bus *bus, struct apsim_device *dev, const char *devpath,
