@@ -212,6 +212,18 @@ void apsim__bus_wait(struct apsim_bus *bus, enum apsim_sm_wait wait);
 void apsim__bus_poll_timer_fn(struct apsim_timer *timer);
 /* ap_flush_queue(): no requests are ever queued in the simulator, the counts drop to 0 */
 void apsim__bus_queue_flush(struct apsim_queue *aq);
+/*
+ * device.c: ap_card_create() / ap_queue_create() with the registration (spec 3.3 step 7, 3.4
+ * step 4): the new device, or NULL if it could not be registered. A card's unregistration
+ * removes its queues first. The queue objects' chunks are freed with the bus.
+ */
+struct apsim_card *apsim__bus_card_create(struct apsim_bus *bus, unsigned id, uint64_t hwinfo,
+					  int comp_type, bool decfg, bool chkstop);
+struct apsim_queue *apsim__bus_queue_create(struct apsim_card *ac, unsigned dom, uint64_t hwinfo,
+					    bool decfg, bool chkstop);
+void apsim__bus_card_unregister(struct apsim_card *ac);
+void apsim__bus_queue_unregister(struct apsim_queue *aq);
+void apsim__bus_queue_chunks_free(struct apsim_bus *bus);
 /* A device by its sysfs name ("card04", "04.0020", one trailing '\n' ignored), or NULL. */
 struct apsim_device *apsim__bus_find_device_by_name(struct apsim_bus *bus, const char *name);
 /* ap_bus_match() (spec 3.7) */
