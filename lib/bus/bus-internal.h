@@ -205,6 +205,8 @@ int apsim__bus_mask_store(struct apsim_bus *bus, bool adapters, const char *str)
 int apsim__bus_card_config(struct apsim_card *ac, bool cfg);
 /* Re-arm the rescan timer to now + config_time. */
 void apsim__bus_rearm_scan_timer(struct apsim_bus *bus);
+/* ap_scan_bus_wq_callback(): the rescan timer's function, no scan while one runs */
+void apsim__bus_scan_timer_fn(struct apsim_timer *timer);
 /* The queue state machine (kernel ap_sm_event / ap_wait). */
 enum apsim_sm_wait apsim__bus_sm_event(struct apsim_queue *q);
 void apsim__bus_wait(struct apsim_bus *bus, enum apsim_sm_wait wait);
