@@ -134,6 +134,15 @@ struct apsim_bus {
 	struct apsim_timer scan_timer;       /* ap_scan_bus_timer */
 	struct apsim_timer poll_timer;       /* ap_poll_timer (the tasklet) */
 
+	/*
+	 * The attribute groups of card and queue devices and of drivers (attrs.c), set by
+	 * apsim_bus_new: their stores call into the scan and the driver core, so device.c and
+	 * driver.c take them from here rather than naming attrs.c (no circle between files).
+	 */
+	const struct apsim_attr *card_attrs;
+	const struct apsim_attr *queue_attrs;
+	const struct apsim_attr *driver_attrs;
+
 	struct apsim_driver *drivers;        /* registration order */
 	struct apsim_card *cards[APSIM_MASK_BITS];
 	struct apsim_queue **queues;         /* 65536, indexed by qid */

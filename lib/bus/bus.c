@@ -69,6 +69,9 @@ int apsim_bus_new(const struct apsim_bus_config *cfg, struct apsim_bus **ret)
 	bus->irq_flag = true;
 	bus->drivers_autoprobe = true;
 	bus->max_msg_size = APSIM_AP_DEFAULT_MAX_MSG_SIZE;
+	bus->card_attrs = apsim__card_attrs;
+	bus->queue_attrs = apsim__queue_attrs;
+	bus->driver_attrs = apsim__driver_attrs;
 	apsim_timer_init(&bus->scan_timer, apsim__bus_scan_timer_fn);
 	apsim_timer_init(&bus->poll_timer, apsim__bus_poll_timer_fn);
 

@@ -263,7 +263,7 @@ struct apsim_card *apsim__bus_card_create(struct apsim_bus *bus, unsigned id, ui
 	if (ac->max_msg_size > bus->max_msg_size)
 		bus->max_msg_size = ac->max_msg_size;
 	bus->cards[id] = ac;
-	r = device_register(&ac->dev, bus->root_dir, apsim__card_attrs, NULL);
+	r = device_register(&ac->dev, bus->root_dir, bus->card_attrs, NULL);
 	if (r < 0) {
 		apsim_dbg("ap: %s: device_register() failed: %d\n", ac->dev.name, r);
 		bus->cards[id] = NULL;
@@ -301,7 +301,7 @@ struct apsim_queue *apsim__bus_queue_create(struct apsim_card *ac, unsigned dom,
 	bus->queues[qid] = aq;
 	bus->n_queues++;
 	/* ap_queue_create(): the SE group only in an SE guest for EP11/accel queues (6.12+) */
-	r = device_register(&aq->dev, ac->dev.node, apsim__queue_attrs,
+	r = device_register(&aq->dev, ac->dev.node, bus->queue_attrs,
 			    apsim__queue_has_se_attrs(aq) ? apsim__queue_se_attrs : NULL);
 	if (r < 0) {
 		apsim_dbg("ap: %s: device_register() failed: %d\n", aq->dev.name, r);

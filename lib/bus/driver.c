@@ -231,7 +231,7 @@ int apsim_bus_driver_register(struct apsim_bus *bus, struct apsim_driver *drv)
 	r = apsim_tree_mkdir(bus->tree, bus->bus_drivers_dir, drv->name, &node);
 	if (r < 0)
 		return r;
-	r = apsim_tree_add_group(bus->tree, node, apsim__driver_attrs, drv);
+	r = apsim_tree_add_group(bus->tree, node, bus->driver_attrs, drv);
 	if (r < 0) {
 		apsim_tree_remove(bus->tree, node);
 		return r;
