@@ -5,21 +5,28 @@
  * notification, apmask/aqmask, bindings-complete, uevents, and the queue state machine as
  * far as a simulator without crypto requests needs it (reset, interrupt enablement).
  *
- * The machine is only seen through the instruction ops (cfg->ops), as the kernel only sees
- * PQAP. The bus is not locked: the caller holds the simulator lock (spec 7: the scan
- * "mutex" is the in_scan flag, which also gives the recursion rule of spec 3.1 item 4).
+ * The layer owns the bus object (struct apsim_bus in bus-internal.h), its card and queue
+ * devices and its drivers' registrations. It calls lib/base (masks, clock, log, parsers),
+ * lib/sysfs (the tree, attribute groups, links, uevent log, module directory) and the
+ * machine only through the instruction ops of its config (cfg->ops, instr.c), as the kernel
+ * only sees PQAP; its drivers only through their ops (events flow up). The bus is not locked:
+ * the caller holds the simulator lock (spec 7: the scan "mutex" is the in_scan flag, which
+ * also gives the recursion rule of spec 3.1 item 4).
+ *
+ * This file: apsim_bus_new (the config, the timers, bus/ap, devices/ap and module/ap with
+ * their attribute groups), apsim_bus_free, and the getters. The rest of lib/bus, lowest
+ * first: instr.c the instructions; queue.c the queue state machine; uevent-env.c the uevents;
+ * se.c the SE attributes of queues; driver.c the driver core and apmask/aqmask; device.c the
+ * card and queue devices; scan.c the scan and what triggers it; attrs.c the attributes.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "apsim/clock.h"
 #include "apsim/sysfs.h"
-#include "apsim/uevent.h"
 #include "bus/bus-internal.h"
-#include "base/kstrto-internal.h"
 
 /* ------------------------------------------------------------------------------------- */
 /* the bus object                                                                         */
