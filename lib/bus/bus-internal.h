@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* AP bus internals shared by bus.c, zcrypt.c and vfio_ap.c (kernel ap_bus.h). */
+/* AP bus internals shared by the files of lib/bus, zcrypt and vfio_ap (kernel ap_bus.h). */
 #ifndef APSIM_BUS_INTERNAL_H
 #define APSIM_BUS_INTERNAL_H
 
@@ -87,10 +87,12 @@ enum apsim_sm_wait {
 #define APSIM_AP_DEFAULT_MAX_MSG_SIZE (12 * 1024)
 #define APSIM_ASSOC_IDX_INVALID 0x10000                 /* kernel ap_bus.h ASSOC_IDX_INVALID */
 #define APSIM_POLL_LOW_TIMEOUT_NS 40000000ull        /* 25 Hz, kernel poll_low_timeout */
+#define NR_QIDS (APSIM_MASK_BITS * APSIM_MASK_BITS)     /* every APQN: the size of bus->queues */
 
 /*
- * The bus itself (kernel: the statics of ap_bus.c). Private to bus.c and bus-attrs.c; other
- * modules use the functions below.
+ * The bus itself (kernel: the statics of ap_bus.c). For the files of lib/bus (zcrypt's cex4.c
+ * and vfio_ap's driver.c still read the ops, ops_ctx and domain_index); other modules use the
+ * functions below.
  */
 struct apsim_bus {
 	char *name;
@@ -133,6 +135,15 @@ struct apsim_bus {
 	struct apsim_timer scan_timer;       /* ap_scan_bus_timer */
 	struct apsim_timer poll_timer;       /* ap_poll_timer (the tasklet) */
 
+	/*
+	 * The attribute groups of card and queue devices and of drivers (attrs.c), set by
+	 * apsim_bus_new: their stores call into the scan and the driver core, so device.c and
+	 * driver.c take them from here rather than naming attrs.c (no circle between files).
+	 */
+	const struct apsim_attr *card_attrs;
+	const struct apsim_attr *queue_attrs;
+	const struct apsim_attr *driver_attrs;
+
 	struct apsim_driver *drivers;        /* registration order */
 	struct apsim_card *cards[APSIM_MASK_BITS];
 	struct apsim_queue **queues;         /* 65536, indexed by qid */
@@ -148,23 +159,50 @@ struct apsim_bus {
 #define to_apsim_card(d) container_of((d), struct apsim_card, dev)
 #define to_apsim_queue(d) container_of((d), struct apsim_queue, dev)
 
-/* The instruction ops, through the bus (so vfio_ap and zcrypt never touch the machine). */
-void apsim__bus_tapq(struct apsim_bus *bus, unsigned qid, bool tbit, struct apsim_qstatus *ret_status,
-		     uint64_t *ret_hwinfo);
-void apsim__bus_zapq(struct apsim_bus *bus, unsigned qid, struct apsim_qstatus *ret_status);
-void apsim__bus_rapq(struct apsim_bus *bus, unsigned qid, struct apsim_qstatus *ret_status);
-void apsim__bus_bapq(struct apsim_bus *bus, unsigned qid, struct apsim_qstatus *ret_status);
-void apsim__bus_aapq(struct apsim_bus *bus, unsigned qid, unsigned sec_idx,
-		     struct apsim_qstatus *ret_status);
-/* ap_is_se_guest(): an SE guest's kernel and QCI reports APSB (ap_sb_available()) */
-bool apsim__bus_is_se_guest(const struct apsim_bus *bus);
+/* The card of a card device, or the card a queue device belongs to. */
+static inline struct apsim_card *apsim__bus_dev_card(const struct apsim_device *dev)
+{
+	if (dev->is_card)
+		return to_apsim_card((struct apsim_device *) dev);
+	return to_apsim_queue((struct apsim_device *) dev)->card;
+}
 
+/* --- bus.c: the bus object (apsim_bus_new, apsim_bus_free and the getters) --- */
 struct apsim_tree *apsim__bus_tree(struct apsim_bus *bus);
 struct apsim_uevent_log *apsim__bus_uevents(struct apsim_bus *bus);
 struct apsim_clock *apsim__bus_clock(struct apsim_bus *bus);
 /* The bus subsystem's directory bus/ap (drivers add their dirs under bus/ap/drivers). */
 struct apsim_node *apsim__bus_node(struct apsim_bus *bus);
+/* True while a scan runs (recursion guard of force rescan). */
+bool apsim__bus_in_scan(const struct apsim_bus *bus);
 
+/* --- instr.c: the instruction ops, through the bus (zcrypt, vfio_ap never see the machine) --- */
+void apsim__bus_tapq(struct apsim_bus *bus, unsigned qid, bool tbit, struct apsim_qstatus *ret_status,
+		     uint64_t *ret_hwinfo);
+void apsim__bus_zapq(struct apsim_bus *bus, unsigned qid, struct apsim_qstatus *ret_status);
+void apsim__bus_rapq(struct apsim_bus *bus, unsigned qid, struct apsim_qstatus *ret_status);
+/* ap_rapq(qid, 1): RAPQ with the F bit, which also ends an SE binding */
+void apsim__bus_rapq_fbit(struct apsim_bus *bus, unsigned qid, struct apsim_qstatus *ret_status);
+void apsim__bus_bapq(struct apsim_bus *bus, unsigned qid, struct apsim_qstatus *ret_status);
+void apsim__bus_aapq(struct apsim_bus *bus, unsigned qid, unsigned sec_idx,
+		     struct apsim_qstatus *ret_status);
+/* ap_is_se_guest(): an SE guest's kernel and QCI reports APSB (ap_sb_available()) */
+bool apsim__bus_is_se_guest(const struct apsim_bus *bus);
+/* ap_aqic(): enable or disable the queue's adapter interrupts */
+void apsim__bus_aqic(struct apsim_bus *bus, unsigned qid, bool enable, struct apsim_qstatus *st);
+
+/* --- queue.c: the queue state machine --- */
+/* spec 2.4 ap_queue_init_state: OPERATING, RESET_START, kicks an RAPQ. */
+void apsim__bus_queue_init_state(struct apsim_queue *q);
+/* The queue state machine (kernel ap_sm_event / ap_wait). */
+enum apsim_sm_wait apsim__bus_sm_event(struct apsim_queue *q);
+void apsim__bus_wait(struct apsim_bus *bus, enum apsim_sm_wait wait);
+/* ap_tasklet_fn(): the poll timer's function, polls the bound queues */
+void apsim__bus_poll_timer_fn(struct apsim_timer *timer);
+/* ap_flush_queue(): no requests are ever queued in the simulator, the counts drop to 0 */
+void apsim__bus_queue_flush(struct apsim_queue *aq);
+
+/* --- uevent-env.c: uevents (spec 2.5) --- */
 /*
  * Emits a uevent for a device with the bus's device variables (DEVTYPE, DRIVER if bound,
  * DEV_TYPE/MODALIAS/MODE per spec 2.5). env_extra: NULL-terminated "KEY=VALUE" list or NULL.
@@ -173,38 +211,9 @@ int apsim__bus_device_uevent(struct apsim_device *dev, enum apsim_uevent_action 
 			     const char *const *env_extra);
 /* Same for the root device /devices/ap (INITSCAN, BINDINGS, APMASK...). */
 int apsim__bus_root_uevent(struct apsim_bus *bus, const char *const *env_extra);
-
-/* Unbind the device's driver (if any) and let the driver core find a new one (spec 4.3 step 6). */
-void apsim__bus_device_reprobe(struct apsim_device *dev);
-/* spec 2.4 ap_queue_init_state: OPERATING, RESET_START, kicks an RAPQ. */
-void apsim__bus_queue_init_state(struct apsim_queue *q);
-/* True while a scan runs (recursion guard of force rescan). */
-bool apsim__bus_in_scan(const struct apsim_bus *bus);
-
-/* --- bus.c, used by bus-attrs.c --- */
-
 /* ap_send_config_uevent / ap_send_online_uevent: CHANGE with CONFIG=%d / ONLINE=%d */
 void apsim__bus_send_config_uevent(struct apsim_device *dev, bool cfg);
 void apsim__bus_send_online_uevent(struct apsim_device *dev, bool online);
-/* The apmask/aqmask store of spec 4.3 on the NUL-terminated str; 0 or -errno. */
-int apsim__bus_mask_store(struct apsim_bus *bus, bool adapters, const char *str);
-/* Card 'config' store after parsing (spec 2.3): SCLP, config, CONFIG= uevent. */
-int apsim__bus_card_config(struct apsim_card *ac, bool cfg);
-/* Re-arm the rescan timer to now + config_time. */
-void apsim__bus_rearm_scan_timer(struct apsim_bus *bus);
-/* The queue state machine (kernel ap_sm_event / ap_wait). */
-enum apsim_sm_wait apsim__bus_sm_event(struct apsim_queue *q);
-void apsim__bus_wait(struct apsim_bus *bus, enum apsim_sm_wait wait);
-/* A device by its sysfs name ("card04", "04.0020", one trailing '\n' ignored), or NULL. */
-struct apsim_device *apsim__bus_find_device_by_name(struct apsim_bus *bus, const char *name);
-/* ap_bus_match() (spec 3.7) */
-bool apsim__bus_match(const struct apsim_driver *drv, const struct apsim_device *dev);
-/* Driver core: device_driver_attach() (bind_store: -EBUSY if bound, else the probe's 0 or
- * -errno) and __device_release_driver() (unbind_store, reprobe, removal). */
-int apsim__bus_driver_attach(struct apsim_driver *drv, struct apsim_device *dev);
-void apsim__bus_device_release_driver(struct apsim_device *dev);
-/* device_attach(): 1 bound, 0 no driver took it. */
-int apsim__bus_device_attach(struct apsim_device *dev);
 /* kobject_synth_uevent() for a device (dev, with its uevent variables) or, with dev NULL, any
  * other kobject by devpath/subsystem (root device, bus, driver); returns 0 or -EINVAL. */
 int apsim__bus_synth_uevent(struct apsim_bus *bus, struct apsim_device *dev, const char *devpath,
@@ -214,7 +223,47 @@ int apsim__bus_device_uevent_vars(const struct apsim_device *dev, char *buf, siz
 /* card hwinfo mode bits: 'A', 'C', 'P' or 0 (spec 1.5 priority A > D > X) */
 char apsim__bus_card_mode(const struct apsim_card *ac);
 
-/* --- bus-attrs.c: the attribute tables (obj = struct apsim_bus / apsim_device / driver) --- */
+/* --- driver.c: the driver core, apmask/aqmask --- */
+/* ap_bus_match() (spec 3.7) */
+bool apsim__bus_match(const struct apsim_driver *drv, const struct apsim_device *dev);
+/* Driver core: device_driver_attach() (bind_store: -EBUSY if bound, else the probe's 0 or
+ * -errno) and __device_release_driver() (unbind_store, reprobe, removal). */
+int apsim__bus_driver_attach(struct apsim_driver *drv, struct apsim_device *dev);
+void apsim__bus_device_release_driver(struct apsim_device *dev);
+/* device_attach(): 1 bound, 0 no driver took it. */
+int apsim__bus_device_attach(struct apsim_device *dev);
+/* ap_check_bindings_complete() (spec 3.6): BINDINGS=complete once every queue is bound */
+void apsim__bus_check_bindings_complete(struct apsim_bus *bus);
+/* Unbind the device's driver (if any) and let the driver core find a new one (spec 4.3 step 6). */
+void apsim__bus_device_reprobe(struct apsim_device *dev);
+/* The apmask/aqmask store of spec 4.3 on the NUL-terminated str; 0 or -errno. */
+int apsim__bus_mask_store(struct apsim_bus *bus, bool adapters, const char *str);
+
+/* --- device.c: card and queue devices --- */
+/*
+ * ap_card_create() / ap_queue_create() with the registration (spec 3.3 step 7, 3.4 step 4):
+ * the new device, or NULL if it could not be registered. A card's unregistration removes its
+ * queues first. The queue objects' chunks are freed with the bus.
+ */
+struct apsim_card *apsim__bus_card_create(struct apsim_bus *bus, unsigned id, uint64_t hwinfo,
+					  int comp_type, bool decfg, bool chkstop);
+struct apsim_queue *apsim__bus_queue_create(struct apsim_card *ac, unsigned dom, uint64_t hwinfo,
+					    bool decfg, bool chkstop);
+void apsim__bus_card_unregister(struct apsim_card *ac);
+void apsim__bus_queue_unregister(struct apsim_queue *aq);
+void apsim__bus_queue_chunks_free(struct apsim_bus *bus);
+/* A device by its sysfs name ("card04", "04.0020", one trailing '\n' ignored), or NULL. */
+struct apsim_device *apsim__bus_find_device_by_name(struct apsim_bus *bus, const char *name);
+
+/* --- scan.c: the scan and what triggers it --- */
+/* Card 'config' store after parsing (spec 2.3): SCLP, config, CONFIG= uevent. */
+int apsim__bus_card_config(struct apsim_card *ac, bool cfg);
+/* Re-arm the rescan timer to now + config_time. */
+void apsim__bus_rearm_scan_timer(struct apsim_bus *bus);
+/* ap_scan_bus_wq_callback(): the rescan timer's function, no scan while one runs */
+void apsim__bus_scan_timer_fn(struct apsim_timer *timer);
+
+/* --- attrs.c: the attribute tables (obj = struct apsim_bus / apsim_device / driver) --- */
 extern const struct apsim_attr apsim__bus_attrs[];
 extern const struct apsim_attr apsim__bus_core_attrs[];   /* uevent, drivers_autoprobe, drivers_probe */
 extern const struct apsim_attr apsim__bus_module_params[]; /* module/ap/parameters */
@@ -222,7 +271,7 @@ extern const struct apsim_attr apsim__root_attrs[];       /* devices/ap: uevent 
 extern const struct apsim_attr apsim__card_attrs[];
 extern const struct apsim_attr apsim__queue_attrs[];
 extern const struct apsim_attr apsim__driver_attrs[];     /* bind, uevent, unbind */
-/* se.c: se_bind, se_associate (ap_queue_dev_sb_attr_group) and whether a queue gets them */
+/* --- se.c: se_bind, se_associate (ap_queue_dev_sb_attr_group), whether a queue gets them --- */
 extern const struct apsim_attr apsim__queue_se_attrs[];
 bool apsim__queue_has_se_attrs(const struct apsim_queue *aq);
 

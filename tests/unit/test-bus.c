@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of the AP bus (lib/bus/bus.c, lib/bus/attrs.c): a bus over an empty emulated
- * machine, its own sysfs tree, uevent log and virtual clock. Attribute contents, uevent
- * sequences and errnos are compared exactly.
+ * Unit tests of the AP bus (lib/bus): a bus over an empty emulated machine, its own sysfs
+ * tree, uevent log and virtual clock. Attribute contents, uevent sequences and errnos are
+ * compared exactly.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
