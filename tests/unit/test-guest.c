@@ -18,46 +18,16 @@
 #include "apsim/apsim.h"
 #include "bus/bus-internal.h"
 #include "kvm/guest-internal.h"
+#include "fixture.h"
 
-struct fixture {
-	struct apsim_machine *m;
-	struct apsim_clock *clock;
-	struct apsim_guest *g;
-	char buf[APSIM_SYSFS_PAGE + 1];
-};
-
-static void card_add(struct fixture *f, unsigned apid, const char *type)
-{
-	struct apsim_card_spec spec;
-
-	assert_int_equal(apsim_card_type_parse(type, &spec), 0);
-	assert_int_equal(apsim_machine_card_add(f->m, apid, &spec), 0);
-}
-
-static void ids(const char *list, struct apsim_mask *ret)
-{
-	apsim_mask_zero(ret);
-	if (*list)
-		assert_int_equal(apsim_mask_parse_list(list, ret), 0);
-}
-
-static void lpar(struct fixture *f, enum apsim_lpar_set set, bool add, const char *list)
-{
-	struct apsim_mask m;
-
-	ids(list, &m);
-	assert_int_equal(apsim_machine_lpar_change(f->m, set, add, &m), 0);
-}
-
-/* Host: CEX8C 4, CEX7A 5, CEX8P 6; adapters 4-6, domains 1 and 0x20, control domain 0x20. */
+/* Host: CEX8C 4, CEX7A 5, CEX8P 6; adapters 4-6, domains 1 and 0x20, control domain 0x20.
+ * rd() and exists() look at the guest's own tree. */
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct fixture *f;
 
-	assert_non_null(f);
-	assert_int_equal(apsim_machine_new_empty(&f->m), 0);
-	apsim_machine_set_notify(f->m, false);
-	assert_int_equal(apsim_clock_new_virtual(&f->clock), 0);
+	fixture_setup_machine(state);
+	f = *state;
 	card_add(f, 4, "CEX8C");
 	card_add(f, 5, "CEX7A");
 	card_add(f, 6, "CEX8P");
@@ -65,38 +35,8 @@ static int setup(void **state)
 	lpar(f, APSIM_LPAR_DOMAIN, true, "1,0x20");
 	lpar(f, APSIM_LPAR_CONTROL_DOMAIN, true, "0x20");
 	assert_int_equal(apsim__guest_new("web", f->m, f->clock, &f->g), 0);
-	*state = f;
+	f->tree = f->g->tree;
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	apsim__guest_free(f->g);
-	apsim_clock_free(f->clock);
-	apsim_machine_free(f->m);
-	free(f);
-	return 0;
-}
-
-static const char *rd(struct fixture *f, const char *path)
-{
-	ssize_t n = apsim_tree_read(f->g->tree, path, f->buf, APSIM_SYSFS_PAGE);
-
-	if (n < 0) {
-		snprintf(f->buf, sizeof(f->buf), "<error %zd>", n);
-		return f->buf;
-	}
-	f->buf[n] = '\0';
-	return f->buf;
-}
-
-static bool exists(struct fixture *f, const char *path)
-{
-	struct apsim_node_info info;
-
-	return apsim_tree_lookup(f->g->tree, path, &info) == 0;
 }
 
 static const char *mask_of(const char *list, char buf[APSIM_MASK_STRLEN])
@@ -298,12 +238,14 @@ static void test_two_guests_are_independent(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_new_guest_is_empty, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_set_masks_rescans, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_instructions_filtered_by_apcb, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_sclp_in_guest, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_host_without_qci, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_two_guests_are_independent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_new_guest_is_empty, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_set_masks_rescans, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_instructions_filtered_by_apcb,
+						setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_no_sclp_in_guest, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_host_without_qci, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_two_guests_are_independent,
+						setup, fixture_teardown),
 	};
 	return cmocka_run_group_tests_name("guest", tests, NULL, NULL);
 }

@@ -17,76 +17,9 @@
 
 #include "apsim/apsim.h"
 #include "zcrypt/zcdn-internal.h"
+#include "fixture.h"
 
 #define ZERO_MASK "0x0000000000000000000000000000000000000000000000000000000000000000\n"
-
-struct fixture {
-	struct apsim_clock *clock;
-	struct apsim_tree *tree;
-	struct apsim_uevent_log *log;
-	struct apsim_zcdn *z;
-	size_t mark;
-	char buf[APSIM_SYSFS_PAGE + 1];
-	char env[4096];
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	assert_int_equal(apsim_clock_new_virtual(&f->clock), 0);
-	assert_int_equal(apsim_tree_new(&f->tree), 0);
-	assert_int_equal(apsim_uevent_log_new(&f->log), 0);
-	assert_int_equal(apsim__zcdn_new(f->tree, f->log, f->clock, &f->z), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	apsim__zcdn_free(f->z);
-	apsim_uevent_log_free(f->log);
-	apsim_tree_free(f->tree);
-	apsim_clock_free(f->clock);
-	free(f);
-	return 0;
-}
-
-/* write(2) of a C string: the result of the store */
-static ssize_t wr(struct fixture *f, const char *path, const char *val)
-{
-	return apsim_tree_write(f->tree, path, val, strlen(val));
-}
-
-static void wr_ok(struct fixture *f, const char *path, const char *val)
-{
-	assert_int_equal(wr(f, path, val), (ssize_t) strlen(val));
-}
-
-static const char *rd(struct fixture *f, const char *path)
-{
-	ssize_t n = apsim_tree_read(f->tree, path, f->buf, APSIM_SYSFS_PAGE);
-
-	assert_true(n >= 0);
-	f->buf[n] = '\0';
-	return f->buf;
-}
-
-static const char *lnk(struct fixture *f, const char *path)
-{
-	assert_true(apsim_tree_readlink(f->tree, path, f->buf, sizeof(f->buf)) >= 0);
-	return f->buf;
-}
-
-static bool exists(struct fixture *f, const char *path)
-{
-	struct apsim_node_info info;
-
-	return apsim_tree_lookup(f->tree, path, &info) == 0;
-}
 
 static int ls_fn(const struct apsim_dirent *ent, void *ctx)
 {
@@ -102,27 +35,6 @@ static const char *ls(struct fixture *f, const char *path)
 	f->buf[0] = '\0';
 	assert_int_equal(apsim_tree_readdir(f->tree, path, ls_fn, f->buf), 0);
 	return f->buf;
-}
-
-static size_t new_events(struct fixture *f)
-{
-	return apsim_uevent_log_count(f->log) - f->mark;
-}
-
-/* The next event since the mark: "action devpath | env1 env2 ..." (SEQNUM left out). */
-static const char *next_event(struct fixture *f)
-{
-	const struct apsim_uevent *ev;
-	size_t n;
-
-	assert_true(new_events(f) > 0);
-	ev = apsim_uevent_log_get(f->log, f->mark++);
-	n = (size_t) snprintf(f->env, sizeof(f->env), "%s %s |",
-			      apsim_uevent_action_name(ev->action), ev->devpath);
-	for (unsigned i = 0; i < ev->n_env; i++)
-		if (strncmp(ev->env[i], "SEQNUM=", 7) != 0)
-			n += (size_t) snprintf(f->env + n, sizeof(f->env) - n, " %s", ev->env[i]);
-	return f->env;
 }
 
 /* --- the class --------------------------------------------------------------------- */
@@ -145,7 +57,7 @@ static void test_class_layout(void **state)
 	assert_true(exists(f, "devices/virtual"));
 	assert_false(exists(f, "devices/virtual/zcrypt"));
 	assert_int_equal(apsim__zcdn_count(f->z), 0);
-	assert_int_equal(new_events(f), 0);
+	assert_int_equal(nevents(f), 0);
 }
 
 /* zcrypt_api_init's misc device: there from the start, no uevent */
@@ -161,7 +73,7 @@ static void test_misc_z90crypt(void **state)
 	assert_string_equal(rd(f, "class/misc/z90crypt/dev"), "10:256\n");
 	assert_string_equal(rd(f, "class/misc/z90crypt/uevent"),
 			    "MAJOR=10\nMINOR=256\nDEVNAME=z90crypt\n");
-	assert_int_equal(new_events(f), 0);
+	assert_int_equal(nevents(f), 0);
 	/* kobject_synth_uevent() as for the nodes, in the misc subsystem */
 	wr_ok(f, "class/misc/z90crypt/uevent", "change\n");
 	assert_string_equal(next_event(f),
@@ -201,7 +113,7 @@ static void test_create_automatic_name(void **state)
 			    "add /devices/virtual/zcrypt/zcrypt_0 | ACTION=add "
 			    "DEVPATH=/devices/virtual/zcrypt/zcrypt_0 SUBSYSTEM=zcrypt "
 			    "MAJOR=243 MINOR=0 DEVNAME=zcrypt_0");
-	assert_int_equal(new_events(f), 0);
+	assert_int_equal(nevents(f), 0);
 
 	/* blanks only also mean "automatic"; an empty write never reaches the store */
 	wr_ok(f, "class/zcrypt/create", "");
@@ -241,7 +153,7 @@ static void test_create_duplicate_name(void **state)
 	f->mark = apsim_uevent_log_count(f->log);
 	assert_int_equal(wr(f, "class/zcrypt/create", "myzc\n"), -EEXIST);
 	assert_int_equal(wr(f, "class/zcrypt/create", " myzc"), -EEXIST);
-	assert_int_equal(new_events(f), 0);
+	assert_int_equal(nevents(f), 0);
 	assert_int_equal(apsim__zcdn_count(f->z), 1);
 }
 
@@ -255,7 +167,7 @@ static void test_create_automatic_name_taken(void **state)
 	assert_string_equal(rd(f, "class/zcrypt/zcrypt_1/dev"), "243:0\n");
 	f->mark = apsim_uevent_log_count(f->log);
 	assert_int_equal(wr(f, "class/zcrypt/create", "\n"), -EEXIST);
-	assert_int_equal(new_events(f), 0);
+	assert_int_equal(nevents(f), 0);
 	assert_int_equal(apsim__zcdn_count(f->z), 1);
 	/* a named one takes minor 1 and then the automatic one gets zcrypt_2 */
 	wr_ok(f, "class/zcrypt/create", "other\n");
@@ -274,7 +186,7 @@ static void test_create_class_file_names(void **state)
 			    "remove /devices/virtual/zcrypt/create | ACTION=remove "
 			    "DEVPATH=/devices/virtual/zcrypt/create SUBSYSTEM=zcrypt "
 			    "MAJOR=243 MINOR=0 DEVNAME=create");
-	assert_int_equal(new_events(f), 0);
+	assert_int_equal(nevents(f), 0);
 	assert_false(exists(f, "devices/virtual/zcrypt"));
 	assert_string_equal(ls(f, "class/zcrypt"), "create destroy ");
 	/* with another node present the glue dir stays */
@@ -339,7 +251,7 @@ static void test_create_dot_names(void **state)
 	assert_int_equal(wr(f, "class/zcrypt/create", "..\n"), -EINVAL);
 	assert_int_equal(apsim__zcdn_count(f->z), 0);
 	assert_false(exists(f, "devices/virtual/zcrypt"));
-	assert_int_equal(new_events(f), 0);
+	assert_int_equal(nevents(f), 0);
 	wr_ok(f, "class/zcrypt/create", "...\n");
 	assert_true(exists(f, "class/zcrypt/..."));
 }
@@ -358,7 +270,7 @@ static void test_create_max_nodes(void **state)
 	assert_int_equal(wr(f, "class/zcrypt/create", "zcrypt_7\n"), -EEXIST);
 	assert_int_equal(wr(f, "class/zcrypt/create", "\n"), -ENOSPC);
 	assert_int_equal(wr(f, "class/zcrypt/create", "fresh\n"), -ENOSPC);
-	assert_int_equal(new_events(f), 0);
+	assert_int_equal(nevents(f), 0);
 	/* a freed minor is reused, lowest first */
 	wr_ok(f, "class/zcrypt/destroy", "zcrypt_100\n");
 	wr_ok(f, "class/zcrypt/destroy", "zcrypt_7\n");
@@ -387,7 +299,7 @@ static void test_destroy(void **state)
 	assert_int_equal(wr(f, "class/zcrypt/destroy", "nosuch\n"), -ENOENT);
 	assert_int_equal(wr(f, "class/zcrypt/destroy", "\n"), -ENOENT);
 	assert_int_equal(wr(f, "class/zcrypt/destroy", "create\n"), -ENOENT);
-	assert_int_equal(new_events(f), 0);
+	assert_int_equal(nevents(f), 0);
 
 	/* zcryptctl destroy writes "<name>\n" */
 	wr_ok(f, "class/zcrypt/destroy", "zcrypt_0\n");
@@ -395,7 +307,7 @@ static void test_destroy(void **state)
 			    "remove /devices/virtual/zcrypt/zcrypt_0 | ACTION=remove "
 			    "DEVPATH=/devices/virtual/zcrypt/zcrypt_0 "
 			    "SUBSYSTEM=zcrypt MAJOR=243 MINOR=0 DEVNAME=zcrypt_0");
-	assert_int_equal(new_events(f), 0);
+	assert_int_equal(nevents(f), 0);
 	assert_false(exists(f, "class/zcrypt/zcrypt_0"));
 	assert_false(exists(f, "devices/virtual/zcrypt/zcrypt_0"));
 	assert_string_equal(ls(f, "devices/virtual/zcrypt"), "myzc/ ");
@@ -459,7 +371,7 @@ static void test_masks_relative_and_absolute(void **state)
 	assert_string_equal(rd(f, "class/zcrypt/zcrypt_0/ioctlmask"),
 			    "0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\n");
 	/* no uevents, no rebinding: the bus is not involved */
-	assert_int_equal(new_events(f), 0);
+	assert_int_equal(nevents(f), 0);
 	assert_int_equal(apsim__zcdn_get_perms(f->z, "zcrypt_0", &p), 0);
 	assert_true(apsim_mask_test(&p.apm, 0) && apsim_mask_test(&p.apm, 3));
 	assert_false(apsim_mask_test(&p.apm, 4));
@@ -545,7 +457,7 @@ static void test_synthetic_uevents(void **state)
 	/* valid but not representable: accepted, no event */
 	wr_ok(f, p, "move");
 	wr_ok(f, p, "online\n");
-	assert_int_equal(new_events(f), 0);
+	assert_int_equal(nevents(f), 0);
 	/* refused */
 	assert_int_equal(wr(f, p, "\n"), -EINVAL);
 	assert_int_equal(wr(f, p, "chang"), -EINVAL);
@@ -554,7 +466,7 @@ static void test_synthetic_uevents(void **state)
 	assert_int_equal(wr(f, p, "change 12345678-1234-1234-1234-123456789abc A="), -EINVAL);
 	assert_int_equal(wr(f, p, "change 12345678-1234-1234-1234-123456789abc A=b-c"), -EINVAL);
 	assert_int_equal(wr(f, p, "change 12345678-1234-1234-1234-123456789abcX"), -EINVAL);
-	assert_int_equal(new_events(f), 0);
+	assert_int_equal(nevents(f), 0);
 }
 
 /* --- lifetime -------------------------------------------------------------------------- */
@@ -613,24 +525,40 @@ static void test_without_uevent_log(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_class_layout, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_misc_z90crypt, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_create_automatic_name, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_create_named_trimmed, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_create_duplicate_name, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_create_automatic_name_taken, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_create_class_file_names, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_create_slash_in_name, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_create_long_name_cut, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_create_dot_names, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_create_max_nodes, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_destroy, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_masks_relative_and_absolute, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_masks_invalid_all_or_nothing, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_nodes_have_their_own_masks, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_synthetic_uevents, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_free_with_nodes, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_args, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_class_layout,
+					    fixture_setup_zcdn, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_misc_z90crypt,
+					    fixture_setup_zcdn, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_create_automatic_name,
+					    fixture_setup_zcdn, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_create_named_trimmed,
+					    fixture_setup_zcdn, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_create_duplicate_name,
+					    fixture_setup_zcdn, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_create_automatic_name_taken,
+					    fixture_setup_zcdn, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_create_class_file_names,
+					    fixture_setup_zcdn, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_create_slash_in_name,
+					    fixture_setup_zcdn, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_create_long_name_cut,
+					    fixture_setup_zcdn, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_create_dot_names,
+					    fixture_setup_zcdn, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_create_max_nodes,
+					    fixture_setup_zcdn, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_destroy, fixture_setup_zcdn, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_masks_relative_and_absolute,
+					    fixture_setup_zcdn, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_masks_invalid_all_or_nothing,
+					    fixture_setup_zcdn, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_nodes_have_their_own_masks,
+					    fixture_setup_zcdn, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_synthetic_uevents,
+					    fixture_setup_zcdn, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_free_with_nodes,
+					    fixture_setup_zcdn, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_args, fixture_setup_zcdn, fixture_teardown),
 	    cmocka_unit_test(test_without_uevent_log),
 	};
 	return cmocka_run_group_tests_name("zcdn", tests, NULL, NULL);

@@ -16,122 +16,7 @@
 
 #include "apsim/apsim.h"
 #include "bus/bus-internal.h"
-
-struct fixture {
-	struct apsim_machine *m;
-	struct apsim_clock *clock;
-	struct apsim_tree *tree;
-	struct apsim_uevent_log *log;
-	struct apsim_bus *bus;
-	struct apsim_zcrypt *zc;
-	size_t mark;
-	char buf[APSIM_SYSFS_PAGE + 1];
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	assert_int_equal(apsim_machine_new_empty(&f->m), 0);
-	apsim_machine_set_notify(f->m, false);
-	assert_int_equal(apsim_clock_new_virtual(&f->clock), 0);
-	assert_int_equal(apsim_tree_new(&f->tree), 0);
-	assert_int_equal(apsim_uevent_log_new(&f->log), 0);
-	struct apsim_bus_config cfg = {
-		.ops = apsim_machine_ap_ops(), .ops_ctx = f->m, .tree = f->tree, .uevents = f->log,
-		.clock = f->clock, .domain_param = -1,
-	};
-	assert_int_equal(apsim_bus_new(&cfg, &f->bus), 0);
-	assert_int_equal(apsim__zcrypt_new(f->bus, &f->zc), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	apsim__zcrypt_free(f->zc);
-	apsim_bus_free(f->bus);
-	apsim_uevent_log_free(f->log);
-	apsim_tree_free(f->tree);
-	apsim_clock_free(f->clock);
-	apsim_machine_free(f->m);
-	free(f);
-	return 0;
-}
-
-static void card_add(struct fixture *f, unsigned apid, const char *type)
-{
-	struct apsim_card_spec spec;
-
-	assert_int_equal(apsim_card_type_parse(type, &spec), 0);
-	assert_int_equal(apsim_machine_card_add(f->m, apid, &spec), 0);
-}
-
-static void lpar(struct fixture *f, enum apsim_lpar_set set, const char *list)
-{
-	struct apsim_mask m;
-
-	assert_int_equal(apsim_mask_parse_list(list, &m), 0);
-	assert_int_equal(apsim_machine_lpar_change(f->m, set, true, &m), 0);
-}
-
-static const char *rd(struct fixture *f, const char *path)
-{
-	ssize_t n = apsim_tree_read(f->tree, path, f->buf, APSIM_SYSFS_PAGE);
-
-	if (n < 0) {
-		snprintf(f->buf, sizeof(f->buf), "<error %zd>", n);
-		return f->buf;
-	}
-	f->buf[n] = '\0';
-	return f->buf;
-}
-
-static ssize_t wr(struct fixture *f, const char *path, const char *s)
-{
-	return apsim_tree_write(f->tree, path, s, strlen(s));
-}
-
-static bool exists(struct fixture *f, const char *path)
-{
-	struct apsim_node_info info;
-
-	return apsim_tree_lookup(f->tree, path, &info) == 0;
-}
-
-/* "action devpath|first extra env" of the events since the mark, then moves the mark */
-static void expect_events(struct fixture *f, ...)
-{
-	const char *want;
-	char got[512];
-	size_t i = f->mark;
-	va_list ap;
-
-	va_start(ap, f);
-	while ((want = va_arg(ap, const char *))) {
-		const struct apsim_uevent *ev;
-
-		if (i >= apsim_uevent_log_count(f->log))
-			fail_msg("missing event: %s", want);
-		ev = apsim_uevent_log_get(f->log, i);
-		/* env[3] is the first extra variable (after ACTION, DEVPATH, SUBSYSTEM) */
-		snprintf(got, sizeof(got), "%s %s|%s", apsim_uevent_action_name(ev->action), ev->devpath,
-			 ev->n_env > 3 ? ev->env[3] : "");
-		assert_string_equal(got, want);
-		i++;
-	}
-	va_end(ap);
-	assert_int_equal(i, apsim_uevent_log_count(f->log));
-	f->mark = i;
-}
-
-static void mark(struct fixture *f)
-{
-	f->mark = apsim_uevent_log_count(f->log);
-}
+#include "fixture.h"
 
 /* ------------------------------------------------------------------------------------- */
 
@@ -142,8 +27,8 @@ static void test_type_strings(void **state)
 
 	for (unsigned i = 0; i < 6; i++)
 		card_add(f, i, types[i]);
-	lpar(f, APSIM_LPAR_ADAPTER, "0-5");
-	lpar(f, APSIM_LPAR_DOMAIN, "1");
+	lpar(f, APSIM_LPAR_ADAPTER, true, "0-5");
+	lpar(f, APSIM_LPAR_DOMAIN, true, "1");
 	apsim_bus_scan(f->bus);
 	for (unsigned i = 0; i < 6; i++) {
 		char path[64], want[16];
@@ -170,8 +55,8 @@ static void test_card_without_mode_is_refused(void **state)
 	assert_int_equal(apsim_card_type_parse("CEX8C", &spec), 0);
 	spec.functions &= ~(APSIM_FAC_ACCEL | APSIM_FAC_CCA | APSIM_FAC_EP11);
 	assert_int_equal(apsim_machine_card_add(f->m, 3, &spec), 0);
-	lpar(f, APSIM_LPAR_ADAPTER, "3");
-	lpar(f, APSIM_LPAR_DOMAIN, "2");
+	lpar(f, APSIM_LPAR_ADAPTER, true, "3");
+	lpar(f, APSIM_LPAR_DOMAIN, true, "2");
 	apsim_bus_scan(f->bus);
 	assert_true(exists(f, "devices/ap/card03"));
 	assert_false(exists(f, "devices/ap/card03/driver"));
@@ -189,8 +74,8 @@ static void test_online_propagation(void **state)
 	struct fixture *f = *state;
 
 	card_add(f, 5, "CEX7C");
-	lpar(f, APSIM_LPAR_ADAPTER, "5");
-	lpar(f, APSIM_LPAR_DOMAIN, "1,2,3");
+	lpar(f, APSIM_LPAR_ADAPTER, true, "5");
+	lpar(f, APSIM_LPAR_DOMAIN, true, "1,2,3");
 	apsim_bus_scan(f->bus);
 	mark(f);
 
@@ -245,8 +130,8 @@ static void test_online_and_config(void **state)
 	struct fixture *f = *state;
 
 	card_add(f, 5, "CEX7C");
-	lpar(f, APSIM_LPAR_ADAPTER, "5");
-	lpar(f, APSIM_LPAR_DOMAIN, "1");
+	lpar(f, APSIM_LPAR_ADAPTER, true, "5");
+	lpar(f, APSIM_LPAR_DOMAIN, true, "1");
 	apsim_bus_scan(f->bus);
 	/* deconfigured: online reads 0 and cannot be set */
 	assert_int_equal(wr(f, "devices/ap/card05/config", "0"), 1);
@@ -272,8 +157,8 @@ static void test_card_unbound(void **state)
 	struct fixture *f = *state;
 
 	card_add(f, 5, "CEX7C");
-	lpar(f, APSIM_LPAR_ADAPTER, "5");
-	lpar(f, APSIM_LPAR_DOMAIN, "1,2");
+	lpar(f, APSIM_LPAR_ADAPTER, true, "5");
+	lpar(f, APSIM_LPAR_DOMAIN, true, "1,2");
 	apsim_bus_scan(f->bus);
 	assert_int_equal(wr(f, "devices/ap/card05/online", "0"), 1);
 	/* unbinding the card removes its zcrypt attributes; the queue keeps its own */
@@ -306,8 +191,8 @@ static void test_unregister(void **state)
 	struct fixture *f = *state;
 
 	card_add(f, 5, "CEX7C");
-	lpar(f, APSIM_LPAR_ADAPTER, "5");
-	lpar(f, APSIM_LPAR_DOMAIN, "1");
+	lpar(f, APSIM_LPAR_ADAPTER, true, "5");
+	lpar(f, APSIM_LPAR_DOMAIN, true, "1");
 	apsim_bus_scan(f->bus);
 	apsim__zcrypt_free(f->zc);
 	f->zc = NULL;
@@ -326,12 +211,18 @@ static void test_unregister(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_type_strings, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_card_without_mode_is_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_online_propagation, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_online_and_config, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_card_unbound, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unregister, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_type_strings,
+						fixture_setup_zcrypt, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_card_without_mode_is_refused,
+						fixture_setup_zcrypt, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_online_propagation,
+						fixture_setup_zcrypt, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_online_and_config,
+						fixture_setup_zcrypt, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_card_unbound,
+						fixture_setup_zcrypt, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_unregister,
+						fixture_setup_zcrypt, fixture_teardown),
 	};
 
 	return cmocka_run_group_tests_name("zcrypt", tests, NULL, NULL);
