@@ -260,7 +260,7 @@ static bool queue_serial(struct apsim_queue *aq, char *serial, size_t len)
 }
 
 /* cca_mkvps_show(): a configured domain has an empty new, a valid current and no old
- * master key register, for AES and for APKA */
+ * master key register, for AES, APKA and ASYM (the ASYM lines as current kernels print them) */
 static ssize_t cca_mkvps_show(void *obj, char *buf, size_t len)
 {
 	struct apsim_queue *aq = to_apsim_queue((struct apsim_device *) obj);
@@ -269,12 +269,18 @@ static ssize_t cca_mkvps_show(void *obj, char *buf, size_t len)
 
 	if (!queue_serial(aq, serial, sizeof(serial)))
 		return snprintf(buf, len, "AES NEW: - -\nAES CUR: - -\nAES OLD: - -\n"
-				"APKA NEW: - -\nAPKA CUR: - -\nAPKA OLD: - -\n");
+				"APKA NEW: - -\nAPKA CUR: - -\nAPKA OLD: - -\n"
+				"ASYM NEW: - -\nASYM CUR: - -\nASYM OLD: - -\n");
+	/* the ASYM register's verification pattern is 16 bytes, printed as two u64 */
 	return snprintf(buf, len,
 			"AES NEW: empty 0x%016llx\nAES CUR: valid 0x%016llx\nAES OLD: - -\n"
-			"APKA NEW: empty 0x%016llx\nAPKA CUR: valid 0x%016llx\nAPKA OLD: - -\n",
+			"APKA NEW: empty 0x%016llx\nAPKA CUR: valid 0x%016llx\nAPKA OLD: - -\n"
+			"ASYM NEW: empty 0x%016llx%016llx\nASYM CUR: valid 0x%016llx%016llx\n"
+			"ASYM OLD: - -\n",
 			0ull, (unsigned long long) card_hash(serial, 0x100 | dom), 0ull,
-			(unsigned long long) card_hash(serial, 0x200 | dom));
+			(unsigned long long) card_hash(serial, 0x200 | dom), 0ull, 0ull,
+			(unsigned long long) card_hash(serial, 0x700 | dom),
+			(unsigned long long) card_hash(serial, 0x800 | dom));
 }
 
 /* ep11_mkvps_show(): a valid current wrapping key (32 bytes of verification pattern), no

@@ -175,22 +175,25 @@ MK WK CUR: valid 0xa1357d05bafc0161a9def805bfe4000cb2887305c4cbfeb7bb31ee05c9b3f
 -- stderr
 -- rc 0
 EOF
-# A current kernel's CCA mkvps also has "ASYM NEW/CUR/OLD" lines, which 2.35 would print as
-# "MK ASYM CUR: ..."; the tree's mkvps has only AES and APKA (reported, not changed here),
-# so only those two lines appear.
-check_run "lszcrypt -c 03.0006: CCA master keys from mkvps (AES, APKA)" lszcrypt -c 03.0006 <<EOF
+# A current kernel's CCA mkvps has AES, APKA and ASYM registers; 2.35 prints each CUR line
+# prefixed "MK ".
+check_run "lszcrypt -c 03.0006: CCA master keys from mkvps (AES, APKA, ASYM)" lszcrypt -c 03.0006 <<EOF
 queue 03.0006 capabilities:
 MK AES CUR: valid 0xd332a406ea65343a
 MK APKA CUR: valid 0xca892906e57d358f
+MK ASYM CUR: valid 0x9f39c206ccf53c3896904706c80d3d8d
 -- stderr
 -- rc 0
 EOF
-check_eq "the CCA mkvps as the tree has it: no ASYM lines" "AES NEW: empty 0x0000000000000000
+check_eq "the CCA mkvps as current kernels print it" "AES NEW: empty 0x0000000000000000
 AES CUR: valid 0xd332a406ea65343a
 AES OLD: - -
 APKA NEW: empty 0x0000000000000000
 APKA CUR: valid 0xca892906e57d358f
-APKA OLD: - -" "$(cat "$D/card03/03.0006/mkvps")"
+APKA OLD: - -
+ASYM NEW: empty 0x00000000000000000000000000000000
+ASYM CUR: valid 0x9f39c206ccf53c3896904706c80d3d8d
+ASYM OLD: - -" "$(cat "$D/card03/03.0006/mkvps")"
 beside "-c takes no queue id" lszcrypt -c 03.0006 <<EOF
 -- stderr
 lszcrypt: Error - '03.0006' is an invalid cryptographic device id.
@@ -200,6 +203,7 @@ check_run "lszcrypt -c 3.6: short hex queue id" lszcrypt -c 3.6 <<EOF
 queue 03.0006 capabilities:
 MK AES CUR: valid 0xd332a406ea65343a
 MK APKA CUR: valid 0xca892906e57d358f
+MK ASYM CUR: valid 0x9f39c206ccf53c3896904706c80d3d8d
 -- stderr
 -- rc 0
 EOF
@@ -207,6 +211,7 @@ check_run "lszcrypt -c 10.0020: card 0x10 (hex in a queue id)" lszcrypt -c 10.00
 queue 10.0020 capabilities:
 MK AES CUR: valid 0xf9abb14391d1d12e
 MK APKA CUR: valid 0xf10236438ce9d283
+MK ASYM CUR: valid 0x0afea7439ba1ce84bd0954436f79da81
 -- stderr
 -- rc 0
 EOF
