@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""layers.py BUILD_DIR [--check] - measures apsim's layering from the code itself.
+"""layers.py BUILD_DIR [--check] [--edges] - measures apsim's layering from the code itself.
 
 Which source file calls which is read off the object files the build made (nm: the symbols
 each object defines and the ones it needs), so a call through a function pointer (the bus
@@ -13,7 +13,8 @@ Each file's layer is the folder it lives in (LAYERS below, lowest first). Printe
   other (strongly connected components), calls and includes that go up a layer, and source
   files over MAX_LINES lines.
 
-With --check the exit status is 1 when there is any circle, upward call or include, or
+With --edges every call inside a circle is printed with one symbol behind it, to show where
+to cut. With --check the exit status is 1 when there is any circle, upward call or include, or
 over-long file: the test suite runs it so the layout cannot rot unnoticed.
 """
 import json
@@ -198,6 +199,10 @@ def main():
     print(f"circles: {len(circles)}")
     for c in circles:
         print("  circle: " + " <-> ".join(c))
+        if "--edges" in sys.argv:
+            for f in c:
+                for g in sorted(calls[f] & set(c)):
+                    print(f"    {f} -> {g} ({why[(f, g)]})")
     problems += len(circles)
 
     up = []

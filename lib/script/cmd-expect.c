@@ -117,7 +117,7 @@ int apsim__cmd_expect_fail(struct ctx *c, int argc, char **argv)
 	if (!inner.err)
 		return apsim__cmd_fail_errno(c, -ENOMEM);
 	inner.where = NULL;
-	r = apsim__cmd_dispatch(&inner, argc - 1, argv + 1);
+	r = c->dispatch(&inner, argc - 1, argv + 1);
 	fclose(inner.err);
 	/* strip the newline of the captured message */
 	if (msg_len && msg[msg_len - 1] == '\n')

@@ -243,7 +243,7 @@ int apsim__cmd_run(struct ctx *c, int argc, char **argv)
 		}
 		c->sim->run_depth++;
 		r = apsim__scenario_run_file(c->sim, path ? path : argv[i], c->json, c->out,
-					     c->err, apsim__command_run_line);
+					     c->err, c->run_line);
 		c->sim->run_depth--;
 		c->sim->scenario_path = cur;
 		free(path);

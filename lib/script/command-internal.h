@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The command interpreter's insides, shared by lib/script/command.c (the one command table,
- * dispatch, messages, argument parsing) and the files of each command group (cmd-*.c). Every
+ * The command interpreter's insides, shared by lib/script/command.c (the one command table and
+ * dispatch), cmd-util.c (messages, argument parsing) and the files of each command group
+ * (cmd-*.c). Every
  * command runs with the simulator lock held and reaches the model only through the facade
  * (sim-internal.h) and the layers below it.
  */
@@ -37,6 +38,9 @@ struct ctx {
 	FILE *err;
 	const char *where;
 	const char *name; /* the command's name, e.g. "machine card add" */
+	/* set by command.c, so that `expect fail` and `run` run commands without calling up */
+	int (*dispatch)(struct ctx *c, int argc, char **argv);
+	apsim__line_runner run_line;
 };
 
 struct command {
@@ -65,13 +69,13 @@ struct kv {
 	char *value; /* unescaped */
 };
 
-/* messages (command.c) */
+/* messages (cmd-util.c) */
 void apsim__cmd_vmsg(struct ctx *c, const char *fmt, va_list ap);
 int apsim__cmd_usage_error(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int apsim__cmd_fail(struct ctx *c, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int apsim__cmd_fail_errno(struct ctx *c, int r);
 
-/* argument parsing (command.c) */
+/* argument parsing (cmd-util.c) */
 int apsim__cmd_parse_ulong(const char *s, unsigned long max, unsigned long *ret);
 int apsim__cmd_parse_long(const char *s, long *ret);
 int apsim__cmd_parse_on_off(struct ctx *c, const char *s, bool *ret);

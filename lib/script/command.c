@@ -2,157 +2,16 @@
 /*
  * command.c - the command interpreter's top: one grammar for the CLI, scenario lines and the
  * daemon's control socket (docs/cli.md), one table listing every command with its arguments
- * and help line (from which dispatch, `help` and usage errors are driven), the messages and the
- * argument parsing the command groups share. The commands themselves live by noun in
- * cmd-machine.c, cmd-tree.c, cmd-expect.c, cmd-watch.c, cmd-guest.c and cmd-mdev.c; the line
- * lexer in lexer.c. Commands only translate (design.md "front ends"). Runs with the simulator
- * lock held.
+ * and help line (from which dispatch, `help` and usage errors are driven). The commands
+ * themselves live by noun in cmd-machine.c, cmd-tree.c, cmd-expect.c, cmd-watch.c, cmd-guest.c
+ * and cmd-mdev.c, on top of the messages and argument parsing of cmd-util.c; the line lexer in
+ * lexer.c. This file is the top of lib/script's command files: it calls down into them, and the
+ * two commands that run other commands (`expect fail`, `run`) reach back only through the
+ * pointers it puts in struct ctx. Commands only translate (design.md "front ends"). Runs with
+ * the simulator lock held.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "script/command-internal.h"
-
-/* --- messages --- */
-
-void apsim__cmd_vmsg(struct ctx *c, const char *fmt, va_list ap)
-{
-	if (c->where)
-		fprintf(c->err, "%s: ", c->where);
-	vfprintf(c->err, fmt, ap);
-	fputc('\n', c->err);
-}
-
-int apsim__cmd_usage_error(struct ctx *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	apsim__cmd_vmsg(c, fmt, ap);
-	va_end(ap);
-	return -APSIM_EUSAGE;
-}
-
-int apsim__cmd_fail(struct ctx *c, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	apsim__cmd_vmsg(c, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-/* "CMD: strerror" for a failed model call. */
-int apsim__cmd_fail_errno(struct ctx *c, int r)
-{
-	return apsim__cmd_fail(c, r, "%s: %s", c->name, strerror(-r));
-}
-
-/* --- argument parsing helpers --- */
-
-int apsim__cmd_parse_ulong(const char *s, unsigned long max, unsigned long *ret)
-{
-	unsigned long v;
-	char *end;
-
-	if (!*s || !isdigit((unsigned char) s[0]))
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (errno || *end || v > max)
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
-
-/* a signed decimal/hex/octal long, the whole string */
-int apsim__cmd_parse_long(const char *s, long *ret)
-{
-	long v;
-	char *end;
-
-	if (!*s || !(isdigit((unsigned char) s[0]) || s[0] == '-'))
-		return -EINVAL;
-	errno = 0;
-	v = strtol(s, &end, 0);
-	if (errno || *end)
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
-
-int apsim__cmd_parse_on_off(struct ctx *c, const char *s, bool *ret)
-{
-	if (strcmp(s, "on") == 0)
-		*ret = true;
-	else if (strcmp(s, "off") == 0)
-		*ret = false;
-	else
-		return apsim__cmd_usage_error(c, "%s: expected on or off, got '%s'", c->name, s);
-	return 0;
-}
-
-int apsim__cmd_parse_apid(struct ctx *c, const char *s, unsigned *ret)
-{
-	unsigned long v;
-
-	if (apsim__cmd_parse_ulong(s, 255, &v) < 0)
-		return apsim__cmd_usage_error(c, "%s: bad adapter id '%s' (expected 0..255)", c->name, s);
-	*ret = (unsigned) v;
-	return 0;
-}
-
-/* "04.0020": the kernel's queue device name (hex) */
-int apsim__cmd_parse_apqn(struct ctx *c, const char *s, unsigned *ret)
-{
-	unsigned long a, d;
-	char *end;
-
-	if (!isxdigit((unsigned char) s[0]))
-		goto out_bad;
-	a = strtoul(s, &end, 16);
-	if (*end != '.' || a > 255 || !isxdigit((unsigned char) end[1]))
-		goto out_bad;
-	d = strtoul(end + 1, &end, 16);
-	if (*end || d > 255)
-		goto out_bad;
-	*ret = APSIM_QID(a, d);
-	return 0;
-out_bad:
-	return apsim__cmd_usage_error(c, "%s: bad APQN '%s' (expected XX.YYYY in hex, e.g. 04.0020)", c->name,
-			   s);
-}
-
-/* Tree paths: "bus/ap/apmask", "/bus/ap/apmask" and "/sys/bus/ap/apmask" are the same. */
-const char *apsim__cmd_tree_path(const char *p)
-{
-	if (strncmp(p, "/sys/", 5) == 0)
-		p += 5;
-	else if (strcmp(p, "/sys") == 0)
-		p += 4;
-	while (*p == '/')
-		p++;
-	return p;
-}
-
-/* Joins argv[from..argc) with single spaces into a new string. */
-char *apsim__cmd_join_args(int argc, char **argv, int from)
-{
-	size_t len = 1;
-	char *s;
-
-	for (int i = from; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	s = malloc(len);
-	if (!s)
-		return NULL;
-	s[0] = '\0';
-	for (int i = from; i < argc; i++) {
-		if (i > from)
-			strcat(s, " ");
-		strcat(s, argv[i]);
-	}
-	return s;
-}
 
 /* --- the table --- */
 
@@ -415,7 +274,13 @@ static bool command_changes(int argc, char **argv)
 int apsim__command_run_at(struct apsim_sim *sim, int argc, char **argv, bool json, FILE *out,
 			  FILE *err, const char *where)
 {
-	struct ctx c = {.sim = sim, .json = json, .out = out, .err = err, .where = where};
+	struct ctx c = {.sim = sim,
+			.json = json,
+			.out = out,
+			.err = err,
+			.where = where,
+			.dispatch = apsim__cmd_dispatch,
+			.run_line = apsim__command_run_line};
 	int r = apsim__cmd_dispatch(&c, argc, argv);
 
 	if (r == -APSIM_EUSAGE)
