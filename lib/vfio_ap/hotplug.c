@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vfio_ap-hotplug.c - from the admin's matrix to the guest's APCB: filtering (spec 6.5),
+ * hotplug.c - from the admin's matrix to the guest's APCB: filtering (spec 6.5),
  * guest APCB updates (spec 6.6), hot unplug with queue resets (spec 6.3, 6.7), and the host
  * configuration-change handling of spec 6.11 under the three policies of design.md:
  *
@@ -8,12 +8,13 @@
  *             adapters/domains/control domains (<= 1 APCB update per guest) and records the
  *             additions; the probes of the scan link new queues without filtering;
  *             on_scan_complete filters and plugs (<= 1 update per guest).
- *  legacy     the driver registers without the two callbacks (vfio_ap.c): every probe and
+ *  legacy     the driver registers without the two callbacks (driver.c): every probe and
  *             remove filters and updates on its own, with the QCI copy refreshed per probe.
  *  coalesced  ours: at most one APCB update per affected guest per config-change scan, none
  *             for guests the change does not touch. See the comment above coalesced_plug().
  *
  * APSIM_QUIRK_MAINLINE reproduces the mainline defects of spec 6.11 in the removal path.
+ * Called by driver.c, mdev.c and mdev-attrs.c; calls only matrix.c within vfio_ap.
  */
 #include <errno.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vfio_ap internals shared by vfio_ap.c, vfio_ap-mdev.c, vfio_ap-hotplug.c and invariants.c
+ * vfio_ap internals shared by the files of lib/vfio_ap and by invariants.c
  * (kernel drivers/s390/crypto/vfio_ap_private.h, spec 6.2).
  *
  * Locking: the kernel's guests_lock / kvm->lock / mdevs_lock (spec 7) are all subsumed by the
@@ -136,7 +136,7 @@ struct apsim_vfio_ap {
 	unsigned n_vfio_groups;
 };
 
-/* --- vfio_ap.c --- */
+/* --- matrix.c --- */
 void apsim__vfio_ap_matrix_init(const struct apsim_qci *info, struct vfio_ap_matrix *m);
 /* vfio_ap_find_queue: the queue bound to vfio_ap with this APQN, or NULL */
 struct vfio_ap_queue *apsim__vfio_ap_find_queue(struct apsim_vfio_ap *v, unsigned apqn);
@@ -157,7 +157,7 @@ int apsim__vfio_ap_verify_no_sharing(struct apsim_vfio_ap *v, struct vfio_ap_mde
 				     const struct apsim_mask *apm, const struct apsim_mask *aqm);
 struct vfio_ap_mdev *apsim__vfio_ap_find_mdev(struct apsim_vfio_ap *v, const char *uuid);
 
-/* --- vfio_ap-hotplug.c --- */
+/* --- hotplug.c --- */
 bool apsim__vfio_ap_filter_matrix(struct vfio_ap_mdev *m, struct apsim_mask *apm_filtered);
 bool apsim__vfio_ap_filter_cdoms(struct vfio_ap_mdev *m);
 void apsim__vfio_ap_update_guest_apcb(struct vfio_ap_mdev *m);
@@ -174,7 +174,13 @@ void apsim__vfio_ap_on_config_changed(struct apsim_driver *drv, const struct aps
 void apsim__vfio_ap_on_scan_complete(struct apsim_driver *drv, const struct apsim_qci *new_qci,
 				     const struct apsim_qci *old_qci);
 
-/* --- vfio_ap-mdev.c --- */
+/* --- mdev-attrs.c: the assignment attributes of an mdev, added to it on create --- */
+extern const struct apsim_attr apsim__vfio_ap_mdev_attrs[];
+/* set M's matrix as a write of ap_config would (restoring from the state file) */
+int apsim__vfio_ap_mdev_set_config(struct vfio_ap_mdev *m, const struct apsim_mask *apm,
+				   const struct apsim_mask *aqm, const struct apsim_mask *adm);
+
+/* --- mdev.c --- */
 /* The matrix device (before the AP driver registers) and the mdev parent (after). */
 int apsim__vfio_ap_mdev_tree_init(struct apsim_vfio_ap *v);
 int apsim__vfio_ap_mdev_register(struct apsim_vfio_ap *v);
@@ -182,14 +188,14 @@ void apsim__vfio_ap_mdev_tree_done(struct apsim_vfio_ap *v);
 /* Drop every mdev without touching guests (teardown). */
 void apsim__vfio_ap_mdevs_free_all(struct apsim_vfio_ap *v);
 
-/* vfio-core.c */
+/* --- vfio-core.c --- */
 int apsim__vfio_core_init(struct apsim_vfio_ap *v);
 void apsim__vfio_core_done(struct apsim_vfio_ap *v);
 /* vfio_register_emulated_iommu_dev(): iommu group, vfio group, vfio-dev, with their uevents */
 int apsim__vfio_core_register(struct apsim_vfio_ap *v, struct vfio_ap_mdev *m);
 /* vfio_unregister_group_dev(): the reverse */
 void apsim__vfio_core_unregister(struct apsim_vfio_ap *v, struct vfio_ap_mdev *m, bool events);
-/* Emit a uevent for a node of the host tree. */
+/* matrix.c: emit a uevent for a node of the host tree. */
 void apsim__vfio_ap_uevent(struct apsim_vfio_ap *v, struct apsim_node *node,
 			   enum apsim_uevent_action action, const char *subsystem,
 			   const char *const *env_extra, const char *const *dev_vars);
