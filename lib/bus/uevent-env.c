@@ -4,7 +4,7 @@
  * with the bus's ap_uevent(): DEVTYPE, DRIVER if bound, DEV_TYPE and MODALIAS of a card, MODE),
  * the events of a device, the bus's CHANGE events on its root device /devices/ap (INITSCAN,
  * BINDINGS, APMASK, AQMASK) and the CONFIG= and ONLINE= events, and the events written to a
- * uevent file (kobject_synth_uevent()). A dying bus sends none. The card's mode, which MODE=
+ * uevent file (kobject_synth_uevent(), parsed by lib/sysfs/uevent-synth.c). A dying bus sends none. The card's mode, which MODE=
  * names, is here too: zcrypt reads it as well.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -16,6 +16,7 @@
 #include "apsim/sysfs.h"
 #include "apsim/uevent.h"
 #include "bus/bus-internal.h"
+#include "sysfs/uevent-synth-internal.h"
 
 static uint64_t now_usec(const struct apsim_bus *bus)
 {
@@ -153,133 +154,28 @@ void apsim__bus_send_online_uevent(struct apsim_device *dev, bool online)
 	(void) apsim__bus_device_uevent(dev, APSIM_UEVENT_CHANGE, env);
 }
 
-static bool uuid_valid(const char *s)
-{
-	for (unsigned i = 0; i < 36; i++) {
-		char c = s[i];
-
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (c != '-')
-				return false;
-		} else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
-			return false;
-		}
-	}
-	return true;
-}
-
-static bool is_alnum(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/* action_arg_word_end(): alnum run up to delim (or the end); NULL if empty or not alnum */
-static const char *word_end(const char *p, const char *end, char delim)
-{
-	const char *start = p;
-
-	while (p <= end && *p != delim)
-		if (!is_alnum(*p++))
-			return NULL;
-	return p == start ? NULL : p;
-}
-
-#define SYNTH_MAX_ENV 16
-#define SYNTH_ENV_LEN 256
-
-static const char *const synth_actions[] = {
-	"add", "remove", "change", "move", "online", "offline", "bind", "unbind",
-};
-
-/*
- * kobject_synth_uevent(): "<action>[ <uuid>[ KEY=VALUE]...]" with one optional trailing
- * '\n'. Without arguments the event carries SYNTH_UUID=0, else SYNTH_UUID=<uuid> and
- * SYNTH_ARG_KEY=VALUE. move/online/offline are valid kernel actions the uevent log cannot
- * represent (uevent.h has no such action): they are accepted and dropped.
- */
+/* kobject_synth_uevent() on an AP device (dev), or on the bus or a driver (devpath) */
 int apsim__bus_synth_uevent(struct apsim_bus *bus, struct apsim_device *dev, const char *devpath,
 			    const char *subsystem, const char *buf, size_t len)
 {
-	static const enum apsim_uevent_action map[] = {
-		APSIM_UEVENT_ADD, APSIM_UEVENT_REMOVE, APSIM_UEVENT_CHANGE, _APSIM_UEVENT_MAX,
-		_APSIM_UEVENT_MAX, _APSIM_UEVENT_MAX, APSIM_UEVENT_BIND, APSIM_UEVENT_UNBIND,
-	};
-	char store[SYNTH_MAX_ENV][SYNTH_ENV_LEN];
-	const char *env[SYNTH_MAX_ENV + 1];
-	size_t count = strnlen(buf, len), first, n_env = 0;
-	const char *args, *sp;
-	unsigned action;
+	struct apsim_uevent_synth synth;
 	char path[256];
+	int r = apsim__uevent_synth_parse(buf, len, &synth);
 
-	if (count && buf[count - 1] == '\n')
-		count--;
-	if (!count)
-		return -EINVAL;
-	sp = memchr(buf, ' ', count);
-	first = sp ? (size_t) (sp - buf) : count;
-	for (action = 0; action < ARRAY_SIZE(synth_actions); action++)
-		if (strlen(synth_actions[action]) == first && memcmp(synth_actions[action], buf, first) == 0)
-			break;
-	if (action == ARRAY_SIZE(synth_actions))
-		return -EINVAL;
-
-	if (!sp) {
-		snprintf(store[n_env], SYNTH_ENV_LEN, "SYNTH_UUID=0");
-		n_env++;
-	} else {
-		/* kobject_action_args() on the rest, which may end in its own '\n' */
-		size_t alen = strnlen(buf, len) - (size_t) (sp + 1 - buf);
-		const char *end, *next, *key;
-
-		args = sp + 1;
-		if (alen && args[alen - 1] == '\n')
-			alen--;
-		if (!alen || alen < 36 || !uuid_valid(args))
-			return -EINVAL;
-		snprintf(store[n_env++], SYNTH_ENV_LEN, "SYNTH_UUID=%.36s", args);
-		next = args + 36;
-		end = args + alen - 1;
-		while (next <= end) {
-			const char *val;
-			size_t klen;
-
-			if (*next != ' ')
-				return -EINVAL;
-			key = ++next;
-			if (key > end)
-				return -EINVAL;
-			next = word_end(key, end, '=');
-			if (!next || next > end || *next != '=')
-				return -EINVAL;
-			klen = (size_t) (next - key);
-			if (++next > end)
-				return -EINVAL;
-			val = next;
-			next = word_end(val, end, ' ');
-			if (!next)
-				return -EINVAL;
-			if (n_env >= SYNTH_MAX_ENV)
-				return -ENOMEM;   /* add_uevent_var: too many keys */
-			if (snprintf(store[n_env], SYNTH_ENV_LEN, "SYNTH_ARG_%.*s=%.*s", (int) klen, key,
-				     (int) (next - val), val) >= SYNTH_ENV_LEN)
-				return -ENOMEM;   /* add_uevent_var: buffer too small */
-			n_env++;
-		}
-	}
-	for (size_t i = 0; i < n_env; i++)
-		env[i] = store[i];
-	env[n_env] = NULL;
-
-	if (map[action] == _APSIM_UEVENT_MAX || !bus->uevents || bus->dying)
+	if (r < 0)
+		return r;
+	if (synth.action == _APSIM_UEVENT_MAX || !bus->uevents || bus->dying)
 		return 0;
 	if (dev) {
 		struct dev_vars dv;
-		int r = apsim_node_path(dev->node, path, sizeof(path));
 
+		r = apsim_node_path(dev->node, path, sizeof(path));
 		if (r < 0)
 			return r;
 		get_dev_vars(dev, &dv);
-		return apsim_uevent_emit(bus->uevents, now_usec(bus), map[action], path, "ap", env, dv.v);
+		return apsim_uevent_emit(bus->uevents, now_usec(bus), synth.action, path, "ap",
+					 synth.env, dv.v);
 	}
-	return apsim_uevent_emit(bus->uevents, now_usec(bus), map[action], devpath, subsystem, env, NULL);
+	return apsim_uevent_emit(bus->uevents, now_usec(bus), synth.action, devpath, subsystem,
+				 synth.env, NULL);
 }

@@ -34,31 +34,20 @@
 #include "base/macro-internal.h"
 #include "vfio_ap/vfio_ap-internal.h"
 #include "vfio_ap/vfio_ap-private.h"
+#include "sysfs/uevent-synth-internal.h"
 
-/* The driver core's 'uevent' file: show lists the device's variables, a write of an action
- * name synthesizes that event (kobject_synth_uevent, with SYNTH_UUID=0). */
-static int uevent_action_parse(const char *buf, size_t len, enum apsim_uevent_action *ret)
-{
-	char word[16];
-	size_t n = 0;
-
-	while (n < len && buf[n] && buf[n] != ' ' && buf[n] != '\n' && n < sizeof(word) - 1) {
-		word[n] = buf[n];
-		n++;
-	}
-	word[n] = '\0';
-	return apsim_uevent_action_from_name(word, ret);
-}
-
+/* The driver core's 'uevent' file: show lists the device's variables, a write synthesizes an
+ * event (kobject_synth_uevent, lib/sysfs/uevent-synth.c). */
 static ssize_t synth_uevent(struct apsim_vfio_ap *v, struct apsim_node *node, const char *subsystem,
 			    const char *const *dev_vars, const char *buf, size_t len)
 {
-	static const char *const synth[] = { "SYNTH_UUID=0", NULL };
-	enum apsim_uevent_action action;
+	struct apsim_uevent_synth synth;
+	int r = apsim__uevent_synth_parse(buf, len, &synth);
 
-	if (uevent_action_parse(buf, len, &action) < 0)
-		return -EINVAL;
-	apsim__vfio_ap_uevent(v, node, action, subsystem, synth, dev_vars);
+	if (r < 0)
+		return r;
+	if (synth.action != _APSIM_UEVENT_MAX)
+		apsim__vfio_ap_uevent(v, node, synth.action, subsystem, synth.env, dev_vars);
 	return (ssize_t) len;
 }
 
@@ -145,10 +134,11 @@ static ssize_t root_uevent_show(void *obj, char *buf, size_t len)
 
 static ssize_t root_uevent_store(void *obj, const char *buf, size_t len)
 {
-	enum apsim_uevent_action action;
+	struct apsim_uevent_synth synth;
+	int r = apsim__uevent_synth_parse(buf, len, &synth);
 
 	(void) obj;
-	return uevent_action_parse(buf, len, &action) < 0 ? -EINVAL : (ssize_t) len;
+	return r < 0 ? r : (ssize_t) len;
 }
 
 static const struct apsim_attr root_attrs[] = {

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "base/macro-internal.h"
+#include "sysfs/uevent-synth-internal.h"
 #include "zcrypt/zcdn-internal.h"
 
 #define ZCRYPT_NAME "zcrypt"
@@ -47,9 +48,6 @@
 #define Z90CRYPT_MINOR 256
 
 /* lib/kobject_uevent.c */
-#define UEVENT_NUM_ENVP	   64
-#define UEVENT_BUFFER_SIZE 2048
-#define UUID_STRING_LEN	   36
 
 /* struct zcdn_device */
 struct zcdn_node {
@@ -132,122 +130,18 @@ static int node_uevent(const struct zcdn_node *n, enum apsim_uevent_action actio
 				 action, path, n->subsystem, env_extra, dv.v);
 }
 
-static bool uuid_valid(const char *s)
-{
-	for (unsigned i = 0; i < UUID_STRING_LEN; i++) {
-		char c = s[i];
-
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (c != '-')
-				return false;
-		} else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-			     (c >= 'A' && c <= 'F'))) {
-			return false;
-		}
-	}
-	return true;
-}
-
-static bool is_alnum(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/* action_arg_word_end(): an alnum run up to delim or the end; NULL if empty or not alnum */
-static const char *word_end(const char *p, const char *end, char delim)
-{
-	const char *start = p;
-
-	while (p <= end && *p != delim)
-		if (!is_alnum(*p++))
-			return NULL;
-	return p == start ? NULL : p;
-}
-
-/*
- * The 'uevent' store: kobject_synth_uevent(). "ACTION[ UUID[ KEY=VALUE]...]", one trailing
- * '\n' (or NUL) dropped. No UUID: SYNTH_UUID=0. move/online/offline are valid actions that
- * the uevent log cannot hold: accepted and dropped.
- */
+/* The 'uevent' store: kobject_synth_uevent() (lib/sysfs/uevent-synth.c) with the node's
+ * variables. */
 static int synth_uevent(const struct zcdn_node *n, const char *buf, size_t count)
 {
-	static const char *const actions[] = {
-	    "add", "remove", "change", "move", "online", "offline", "bind", "unbind",
-	};
-	static const enum apsim_uevent_action map[] = {
-	    APSIM_UEVENT_ADD,  APSIM_UEVENT_REMOVE, APSIM_UEVENT_CHANGE, _APSIM_UEVENT_MAX,
-	    _APSIM_UEVENT_MAX, _APSIM_UEVENT_MAX,   APSIM_UEVENT_BIND,	 APSIM_UEVENT_UNBIND,
-	};
-	char envbuf[UEVENT_BUFFER_SIZE]; /* struct kobj_uevent_env: strings packed */
-	const char *env[UEVENT_NUM_ENVP + 1];
-	size_t pos = 0, first, n_env = 0, orig = count;
-	const char *sp, *args = NULL;
-	unsigned action;
+	struct apsim_uevent_synth synth;
+	int r = apsim__uevent_synth_parse(buf, count, &synth);
 
-	/* kobject_action_type() */
-	if (count && (buf[count - 1] == '\n' || buf[count - 1] == '\0'))
-		count--;
-	if (!count)
-		return -EINVAL;
-	sp = memchr(buf, ' ', count);
-	first = sp ? (size_t) (sp - buf) : count;
-	if (sp)
-		args = sp + 1;
-	for (action = 0; action < ARRAY_SIZE(actions); action++)
-		if (strlen(actions[action]) == first && memcmp(actions[action], buf, first) == 0)
-			break;
-	if (action == ARRAY_SIZE(actions))
-		return -EINVAL;
-
-	if (!args) {
-		env[n_env++] = "SYNTH_UUID=0";
-	} else {
-		/* kobject_action_args() on the rest of the original buffer */
-		size_t alen = orig - (size_t) (args - buf);
-		const char *next, *end, *key, *val;
-		size_t klen;
-		int w;
-
-		if (alen && (args[alen - 1] == '\n' || args[alen - 1] == '\0'))
-			alen--;
-		if (!alen || alen < UUID_STRING_LEN || !uuid_valid(args))
-			return -EINVAL;
-		w = snprintf(envbuf, sizeof(envbuf), "SYNTH_UUID=%.36s", args);
-		env[n_env++] = envbuf;
-		pos = (size_t) w + 1;
-		next = args + UUID_STRING_LEN;
-		end = args + alen - 1;
-		while (next <= end) {
-			if (*next != ' ')
-				return -EINVAL;
-			key = ++next;
-			if (key > end)
-				return -EINVAL;
-			next = word_end(key, end, '=');
-			if (!next || next > end || *next != '=')
-				return -EINVAL;
-			klen = (size_t) (next - key);
-			if (++next > end)
-				return -EINVAL;
-			val = next;
-			next = word_end(val, end, ' ');
-			if (!next)
-				return -EINVAL;
-			/* add_uevent_var() failing (64 keys, 2048 bytes) is EINVAL here */
-			if (n_env >= UEVENT_NUM_ENVP)
-				return -EINVAL;
-			w = snprintf(envbuf + pos, sizeof(envbuf) - pos, "SYNTH_ARG_%.*s=%.*s",
-				     (int) klen, key, (int) (next - val), val);
-			if (w < 0 || (size_t) w >= sizeof(envbuf) - pos)
-				return -EINVAL;
-			env[n_env++] = envbuf + pos;
-			pos += (size_t) w + 1;
-		}
-	}
-	env[n_env] = NULL;
-	if (map[action] == _APSIM_UEVENT_MAX)
+	if (r < 0)
+		return r;
+	if (synth.action == _APSIM_UEVENT_MAX)
 		return 0;
-	return node_uevent(n, map[action], env);
+	return node_uevent(n, synth.action, synth.env);
 }
 
 /* ------------------------------------------------------------------------------------- */
