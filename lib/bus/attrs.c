@@ -13,31 +13,14 @@
 #include "apsim/sysfs.h"
 #include "bus/bus-internal.h"
 #include "base/kstrto-internal.h"
-
-static ssize_t emit(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-/* sysfs_emit(): at most one page, returns the length */
-static ssize_t emit(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -EIO;
-	if ((size_t) n >= len)
-		n = len ? (int) len - 1 : 0;
-	return n;
-}
+#include "sysfs/emit-internal.h"
 
 static ssize_t emit_mask(char *buf, size_t len, const struct apsim_mask *m)
 {
 	char s[APSIM_MASK_STRLEN];
 
 	apsim_mask_format(m, s, sizeof(s));
-	return emit(buf, len, "%s", s);
+	return apsim__sysfs_emit(buf, len, "%s", s);
 }
 
 #define ATTR(_name, _mode, _show, _store) { .name = _name, .mode = _mode, .show = _show, .store = _store }
@@ -49,7 +32,7 @@ static ssize_t ap_domain_show(void *obj, char *buf, size_t len)
 {
 	struct apsim_bus *bus = obj;
 
-	return emit(buf, len, "%d\n", bus->domain_index);
+	return apsim__sysfs_emit(buf, len, "%d\n", bus->domain_index);
 }
 
 static ssize_t ap_domain_store(void *obj, const char *buf, size_t len)
@@ -69,7 +52,7 @@ static ssize_t qci_mask_show(const struct apsim_bus *bus, const struct apsim_mas
 			     size_t len)
 {
 	if (!bus->qci.flags)
-		return emit(buf, len, "not supported\n");
+		return apsim__sysfs_emit(buf, len, "not supported\n");
 	return emit_mask(buf, len, m);
 }
 
@@ -98,7 +81,7 @@ static ssize_t config_time_show(void *obj, char *buf, size_t len)
 {
 	struct apsim_bus *bus = obj;
 
-	return emit(buf, len, "%d\n", bus->config_time);
+	return apsim__sysfs_emit(buf, len, "%d\n", bus->config_time);
 }
 
 static ssize_t config_time_store(void *obj, const char *buf, size_t len)
@@ -117,7 +100,7 @@ static ssize_t poll_thread_show(void *obj, char *buf, size_t len)
 {
 	struct apsim_bus *bus = obj;
 
-	return emit(buf, len, "%d\n", bus->poll_thread ? 1 : 0);
+	return apsim__sysfs_emit(buf, len, "%d\n", bus->poll_thread ? 1 : 0);
 }
 
 static ssize_t poll_thread_store(void *obj, const char *buf, size_t len)
@@ -143,14 +126,14 @@ static ssize_t ap_interrupts_show(void *obj, char *buf, size_t len)
 {
 	struct apsim_bus *bus = obj;
 
-	return emit(buf, len, "%d\n", bus->irq_flag ? 1 : 0);
+	return apsim__sysfs_emit(buf, len, "%d\n", bus->irq_flag ? 1 : 0);
 }
 
 static ssize_t poll_timeout_show(void *obj, char *buf, size_t len)
 {
 	struct apsim_bus *bus = obj;
 
-	return emit(buf, len, "%lu\n", bus->poll_timeout);
+	return apsim__sysfs_emit(buf, len, "%lu\n", bus->poll_timeout);
 }
 
 static ssize_t poll_timeout_store(void *obj, const char *buf, size_t len)
@@ -173,14 +156,14 @@ static ssize_t ap_max_domain_id_show(void *obj, char *buf, size_t len)
 {
 	struct apsim_bus *bus = obj;
 
-	return emit(buf, len, "%d\n", bus->max_domain_id);
+	return apsim__sysfs_emit(buf, len, "%d\n", bus->max_domain_id);
 }
 
 static ssize_t ap_max_adapter_id_show(void *obj, char *buf, size_t len)
 {
 	struct apsim_bus *bus = obj;
 
-	return emit(buf, len, "%d\n", bus->max_adapter_id);
+	return apsim__sysfs_emit(buf, len, "%d\n", bus->max_adapter_id);
 }
 
 static ssize_t apmask_show(void *obj, char *buf, size_t len)
@@ -215,7 +198,7 @@ static ssize_t scans_show(void *obj, char *buf, size_t len)
 {
 	struct apsim_bus *bus = obj;
 
-	return emit(buf, len, "%llu\n", (unsigned long long) bus->scan_count);
+	return apsim__sysfs_emit(buf, len, "%llu\n", (unsigned long long) bus->scan_count);
 }
 
 static ssize_t scans_store(void *obj, const char *buf, size_t len)
@@ -229,8 +212,8 @@ static ssize_t bindings_show(void *obj, char *buf, size_t len)
 	struct apsim_bus *bus = obj;
 
 	if (bus->scan_count >= 1 && bus->n_bound_queues == bus->n_queues)
-		return emit(buf, len, "%u/%u (complete)\n", bus->n_bound_queues, bus->n_queues);
-	return emit(buf, len, "%u/%u\n", bus->n_bound_queues, bus->n_queues);
+		return apsim__sysfs_emit(buf, len, "%u/%u (complete)\n", bus->n_bound_queues, bus->n_queues);
+	return apsim__sysfs_emit(buf, len, "%u/%u\n", bus->n_bound_queues, bus->n_queues);
 }
 
 static ssize_t features_show(void *obj, char *buf, size_t len)
@@ -246,11 +229,11 @@ static ssize_t features_show(void *obj, char *buf, size_t len)
 	size_t n = 0;
 
 	if (!bus->qci.flags)
-		return emit(buf, len, "-\n");
+		return apsim__sysfs_emit(buf, len, "-\n");
 	for (size_t i = 0; i < ARRAY_SIZE(feats); i++) {
 		if (!(bus->qci.flags & feats[i].flag))
 			continue;
-		n += (size_t) emit(buf + n, len - n, "%s ", feats[i].name);
+		n += (size_t) apsim__sysfs_emit(buf + n, len - n, "%s ", feats[i].name);
 	}
 	/* the last space becomes the newline; with no flag at all the read is empty */
 	if (n)
@@ -287,31 +270,31 @@ static ssize_t param_domain_show(void *obj, char *buf, size_t len)
 {
 	const struct apsim_bus *bus = obj;
 
-	return emit(buf, len, "%d\n", bus->domain_index);
+	return apsim__sysfs_emit(buf, len, "%d\n", bus->domain_index);
 }
 
 static ssize_t param_poll_thread_show(void *obj, char *buf, size_t len)
 {
 	(void) obj;
-	return emit(buf, len, "0\n");
+	return apsim__sysfs_emit(buf, len, "0\n");
 }
 
 static ssize_t param_mask_show(void *obj, char *buf, size_t len)
 {
 	(void) obj;
-	return emit(buf, len, "(null)\n");
+	return apsim__sysfs_emit(buf, len, "(null)\n");
 }
 
 static ssize_t param_useirq_show(void *obj, char *buf, size_t len)
 {
 	(void) obj;
-	return emit(buf, len, "1\n");
+	return apsim__sysfs_emit(buf, len, "1\n");
 }
 
 static ssize_t param_msgpool_min_items_show(void *obj, char *buf, size_t len)
 {
 	(void) obj;
-	return emit(buf, len, "8\n");
+	return apsim__sysfs_emit(buf, len, "8\n");
 }
 
 const struct apsim_attr apsim__bus_module_params[] = {
@@ -337,7 +320,7 @@ static ssize_t drivers_autoprobe_show(void *obj, char *buf, size_t len)
 {
 	struct apsim_bus *bus = obj;
 
-	return emit(buf, len, "%d\n", bus->drivers_autoprobe ? 1 : 0);
+	return apsim__sysfs_emit(buf, len, "%d\n", bus->drivers_autoprobe ? 1 : 0);
 }
 
 static ssize_t drivers_autoprobe_store(void *obj, const char *buf, size_t len)
@@ -413,27 +396,28 @@ static struct apsim_card *obj_card(void *obj)
 
 static ssize_t card_hwtype_show(void *obj, char *buf, size_t len)
 {
-	return emit(buf, len, "%d\n", obj_card(obj)->dev.device_type);
+	return apsim__sysfs_emit(buf, len, "%d\n", obj_card(obj)->dev.device_type);
 }
 
 static ssize_t card_raw_hwtype_show(void *obj, char *buf, size_t len)
 {
-	return emit(buf, len, "%d\n", (int) APSIM_HWINFO_AT(obj_card(obj)->hwinfo));
+	return apsim__sysfs_emit(buf, len, "%d\n", (int) APSIM_HWINFO_AT(obj_card(obj)->hwinfo));
 }
 
 static ssize_t card_depth_show(void *obj, char *buf, size_t len)
 {
-	return emit(buf, len, "%d\n", (int) APSIM_HWINFO_QD(obj_card(obj)->hwinfo));
+	return apsim__sysfs_emit(buf, len, "%d\n", (int) APSIM_HWINFO_QD(obj_card(obj)->hwinfo));
 }
 
 static ssize_t card_ap_functions_show(void *obj, char *buf, size_t len)
 {
-	return emit(buf, len, "0x%08X\n", (unsigned) APSIM_HWINFO_FAC(obj_card(obj)->hwinfo));
+	return apsim__sysfs_emit(buf, len, "0x%08X\n", (unsigned) APSIM_HWINFO_FAC(obj_card(obj)->hwinfo));
 }
 
 static ssize_t card_request_count_show(void *obj, char *buf, size_t len)
 {
-	return emit(buf, len, "%llu\n", (unsigned long long) obj_card(obj)->total_request_count);
+	return apsim__sysfs_emit(buf, len, "%llu\n",
+				 (unsigned long long) obj_card(obj)->total_request_count);
 }
 
 static ssize_t card_request_count_store(void *obj, const char *buf, size_t len)
@@ -468,22 +452,22 @@ static int card_queue_sum(struct apsim_card *ac, bool pending)
 
 static ssize_t card_requestq_count_show(void *obj, char *buf, size_t len)
 {
-	return emit(buf, len, "%d\n", card_queue_sum(obj_card(obj), false));
+	return apsim__sysfs_emit(buf, len, "%d\n", card_queue_sum(obj_card(obj), false));
 }
 
 static ssize_t card_pendingq_count_show(void *obj, char *buf, size_t len)
 {
-	return emit(buf, len, "%d\n", card_queue_sum(obj_card(obj), true));
+	return apsim__sysfs_emit(buf, len, "%d\n", card_queue_sum(obj_card(obj), true));
 }
 
 static ssize_t card_modalias_show(void *obj, char *buf, size_t len)
 {
-	return emit(buf, len, "ap:t%02X\n", (unsigned) obj_card(obj)->dev.device_type);
+	return apsim__sysfs_emit(buf, len, "ap:t%02X\n", (unsigned) obj_card(obj)->dev.device_type);
 }
 
 static ssize_t card_config_show(void *obj, char *buf, size_t len)
 {
-	return emit(buf, len, "%d\n", obj_card(obj)->config ? 1 : 0);
+	return apsim__sysfs_emit(buf, len, "%d\n", obj_card(obj)->config ? 1 : 0);
 }
 
 static ssize_t card_config_store(void *obj, const char *buf, size_t len)
@@ -498,12 +482,12 @@ static ssize_t card_config_store(void *obj, const char *buf, size_t len)
 
 static ssize_t card_chkstop_show(void *obj, char *buf, size_t len)
 {
-	return emit(buf, len, "%d\n", obj_card(obj)->chkstop ? 1 : 0);
+	return apsim__sysfs_emit(buf, len, "%d\n", obj_card(obj)->chkstop ? 1 : 0);
 }
 
 static ssize_t card_max_msg_size_show(void *obj, char *buf, size_t len)
 {
-	return emit(buf, len, "%u\n", obj_card(obj)->max_msg_size);
+	return apsim__sysfs_emit(buf, len, "%u\n", obj_card(obj)->max_msg_size);
 }
 
 const struct apsim_attr apsim__card_attrs[] = {
@@ -535,8 +519,8 @@ static ssize_t queue_request_count_show(void *obj, char *buf, size_t len)
 	struct apsim_queue *aq = obj_queue(obj);
 
 	if (aq->dev_state > APSIM_DEV_UNINITIATED)
-		return emit(buf, len, "%llu\n", (unsigned long long) aq->total_request_count);
-	return emit(buf, len, "-\n");
+		return apsim__sysfs_emit(buf, len, "%llu\n", (unsigned long long) aq->total_request_count);
+	return apsim__sysfs_emit(buf, len, "-\n");
 }
 
 static ssize_t queue_request_count_store(void *obj, const char *buf, size_t len)
@@ -549,14 +533,16 @@ static ssize_t queue_requestq_count_show(void *obj, char *buf, size_t len)
 {
 	struct apsim_queue *aq = obj_queue(obj);
 
-	return emit(buf, len, "%d\n", aq->dev_state > APSIM_DEV_UNINITIATED ? aq->requestq_count : 0);
+	return apsim__sysfs_emit(buf, len, "%d\n",
+				 aq->dev_state > APSIM_DEV_UNINITIATED ? aq->requestq_count : 0);
 }
 
 static ssize_t queue_pendingq_count_show(void *obj, char *buf, size_t len)
 {
 	struct apsim_queue *aq = obj_queue(obj);
 
-	return emit(buf, len, "%d\n", aq->dev_state > APSIM_DEV_UNINITIATED ? aq->pendingq_count : 0);
+	return apsim__sysfs_emit(buf, len, "%d\n",
+				 aq->dev_state > APSIM_DEV_UNINITIATED ? aq->pendingq_count : 0);
 }
 
 static ssize_t queue_reset_show(void *obj, char *buf, size_t len)
@@ -564,12 +550,12 @@ static ssize_t queue_reset_show(void *obj, char *buf, size_t len)
 	switch (obj_queue(obj)->sm_state) {
 	case APSIM_SM_RESET_START:
 	case APSIM_SM_RESET_WAIT:
-		return emit(buf, len, "Reset in progress.\n");
+		return apsim__sysfs_emit(buf, len, "Reset in progress.\n");
 	case APSIM_SM_WORKING:
 	case APSIM_SM_QUEUE_FULL:
-		return emit(buf, len, "Reset Timer armed.\n");
+		return apsim__sysfs_emit(buf, len, "Reset Timer armed.\n");
 	default:
-		return emit(buf, len, "No Reset Timer set.\n");
+		return apsim__sysfs_emit(buf, len, "No Reset Timer set.\n");
 	}
 }
 
@@ -591,21 +577,21 @@ static ssize_t queue_interrupt_show(void *obj, char *buf, size_t len)
 	struct apsim_qstatus st;
 
 	if (aq->sm_state == APSIM_SM_SETIRQ_WAIT)
-		return emit(buf, len, "Enable Interrupt pending.\n");
+		return apsim__sysfs_emit(buf, len, "Enable Interrupt pending.\n");
 	apsim__bus_tapq(aq->dev.bus, aq->qid, false, &st, NULL);
 	if (st.irq_enabled)
-		return emit(buf, len, "Interrupts enabled.\n");
-	return emit(buf, len, "Interrupts disabled.\n");
+		return apsim__sysfs_emit(buf, len, "Interrupts enabled.\n");
+	return apsim__sysfs_emit(buf, len, "Interrupts disabled.\n");
 }
 
 static ssize_t queue_config_show(void *obj, char *buf, size_t len)
 {
-	return emit(buf, len, "%d\n", obj_queue(obj)->config ? 1 : 0);
+	return apsim__sysfs_emit(buf, len, "%d\n", obj_queue(obj)->config ? 1 : 0);
 }
 
 static ssize_t queue_chkstop_show(void *obj, char *buf, size_t len)
 {
-	return emit(buf, len, "%d\n", obj_queue(obj)->chkstop ? 1 : 0);
+	return apsim__sysfs_emit(buf, len, "%d\n", obj_queue(obj)->chkstop ? 1 : 0);
 }
 
 static ssize_t queue_ap_functions_show(void *obj, char *buf, size_t len)
@@ -618,7 +604,7 @@ static ssize_t queue_ap_functions_show(void *obj, char *buf, size_t len)
 	apsim__bus_tapq(aq->dev.bus, aq->qid, true, &st, &hw);
 	if (st.response_code > APSIM_RC_BUSY)
 		return -EIO;
-	return emit(buf, len, "0x%08X\n", (unsigned) APSIM_HWINFO_FAC(hw));
+	return apsim__sysfs_emit(buf, len, "0x%08X\n", (unsigned) APSIM_HWINFO_FAC(hw));
 }
 
 const struct apsim_attr apsim__queue_attrs[] = {

@@ -20,24 +20,7 @@
 #include "apsim/sysfs.h"
 #include "bus/bus-internal.h"
 #include "base/kstrto-internal.h"
-
-static ssize_t emit(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-/* sysfs_emit() */
-static ssize_t emit(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -EIO;
-	if ((size_t) n >= len)
-		n = len ? (int) len - 1 : 0;
-	return n;
-}
+#include "sysfs/emit-internal.h"
 
 static struct apsim_queue *obj_queue(void *obj)
 {
@@ -63,30 +46,34 @@ bool apsim__queue_has_se_attrs(const struct apsim_queue *aq)
 	return apsim__bus_is_se_guest(aq->dev.bus) && supports_bind(aq);
 }
 
-/* ap_test_queue(qid, 1, &hwinfo) */
-static void tapq(struct apsim_queue *aq, struct apsim_qstatus *st, uint64_t *hw)
+/* ap_test_queue(qid, 1, &hwinfo): the queue's bind state into aq->se_bstate, -EIO when TAPQ
+ * answers a response code above max_rc */
+static int read_bs(struct apsim_queue *aq, uint8_t max_rc)
 {
-	apsim__bus_tapq(aq->dev.bus, aq->qid, true, st, hw);
+	struct apsim_qstatus st;
+	uint64_t hw;
+
+	apsim__bus_tapq(aq->dev.bus, aq->qid, true, &st, &hw);
+	if (st.response_code > max_rc)
+		return -EIO;
+	aq->se_bstate = APSIM_HWINFO_BS(hw);
+	return 0;
 }
 
 static ssize_t se_bind_show(void *obj, char *buf, size_t len)
 {
 	struct apsim_queue *aq = obj_queue(obj);
-	struct apsim_qstatus st;
-	uint64_t hw;
 
 	if (!supports_bind(aq))
-		return emit(buf, len, "-\n");
-	tapq(aq, &st, &hw);
-	if (st.response_code > APSIM_RC_BUSY)
+		return apsim__sysfs_emit(buf, len, "-\n");
+	if (read_bs(aq, APSIM_RC_BUSY) < 0)
 		return -EIO;
-	aq->se_bstate = APSIM_HWINFO_BS(hw);
 	switch (aq->se_bstate) {
 	case APSIM_BS_Q_USABLE:
 	case APSIM_BS_Q_USABLE_NO_SECURE_KEY:
-		return emit(buf, len, "bound\n");
+		return apsim__sysfs_emit(buf, len, "bound\n");
 	default:
-		return emit(buf, len, "unbound\n");
+		return apsim__sysfs_emit(buf, len, "unbound\n");
 	}
 }
 
@@ -94,7 +81,6 @@ static ssize_t se_bind_store(void *obj, const char *buf, size_t len)
 {
 	struct apsim_queue *aq = obj_queue(obj);
 	struct apsim_qstatus st;
-	uint64_t hw;
 	bool value;
 	int r;
 
@@ -114,10 +100,8 @@ static ssize_t se_bind_store(void *obj, const char *buf, size_t len)
 	}
 
 	/* bind: the queue must be available for binding and its state machine through reset */
-	tapq(aq, &st, &hw);
-	if (st.response_code)
+	if (read_bs(aq, APSIM_RC_NORMAL) < 0)
 		return -EIO;
-	aq->se_bstate = APSIM_HWINFO_BS(hw);
 	if (aq->se_bstate != APSIM_BS_Q_AVAIL_FOR_BINDING)
 		return -EINVAL;
 	if (aq->sm_state < APSIM_SM_IDLE)
@@ -128,10 +112,8 @@ static ssize_t se_bind_store(void *obj, const char *buf, size_t len)
 	aq->assoc_idx = APSIM_ASSOC_IDX_INVALID;
 
 	/* verify: BAPQ is synchronous, the bs must show bound now */
-	tapq(aq, &st, &hw);
-	if (st.response_code)
+	if (read_bs(aq, APSIM_RC_NORMAL) < 0)
 		return -EIO;
-	aq->se_bstate = APSIM_HWINFO_BS(hw);
 	if (aq->se_bstate != APSIM_BS_Q_USABLE && aq->se_bstate != APSIM_BS_Q_USABLE_NO_SECURE_KEY)
 		return -EIO;
 	return (ssize_t) len;
@@ -140,27 +122,23 @@ static ssize_t se_bind_store(void *obj, const char *buf, size_t len)
 static ssize_t se_associate_show(void *obj, char *buf, size_t len)
 {
 	struct apsim_queue *aq = obj_queue(obj);
-	struct apsim_qstatus st;
-	uint64_t hw;
 
 	if (!supports_assoc(aq))
-		return emit(buf, len, "-\n");
-	tapq(aq, &st, &hw);
-	if (st.response_code > APSIM_RC_BUSY)
+		return apsim__sysfs_emit(buf, len, "-\n");
+	if (read_bs(aq, APSIM_RC_BUSY) < 0)
 		return -EIO;
-	aq->se_bstate = APSIM_HWINFO_BS(hw);
 	switch (aq->se_bstate) {
 	case APSIM_BS_Q_USABLE:
 		/* usable without an index: the kernel warns and fails the read */
 		if (aq->assoc_idx == APSIM_ASSOC_IDX_INVALID)
 			return -EIO;
-		return emit(buf, len, "associated %u\n", aq->assoc_idx);
+		return apsim__sysfs_emit(buf, len, "associated %u\n", aq->assoc_idx);
 	case APSIM_BS_Q_USABLE_NO_SECURE_KEY:
 		if (aq->assoc_idx != APSIM_ASSOC_IDX_INVALID)
-			return emit(buf, len, "association pending\n");
+			return apsim__sysfs_emit(buf, len, "association pending\n");
 		/* fall through */
 	default:
-		return emit(buf, len, "unassociated\n");
+		return apsim__sysfs_emit(buf, len, "unassociated\n");
 	}
 }
 
@@ -169,7 +147,6 @@ static ssize_t se_associate_store(void *obj, const char *buf, size_t len)
 	struct apsim_queue *aq = obj_queue(obj);
 	struct apsim_qstatus st;
 	unsigned value;
-	uint64_t hw;
 	int r;
 
 	if (!supports_assoc(aq))
@@ -181,10 +158,8 @@ static ssize_t se_associate_store(void *obj, const char *buf, size_t len)
 	if (value >= APSIM_ASSOC_IDX_INVALID)
 		return -EINVAL;
 
-	tapq(aq, &st, &hw);
-	if (st.response_code)
+	if (read_bs(aq, APSIM_RC_NORMAL) < 0)
 		return -EIO;
-	aq->se_bstate = APSIM_HWINFO_BS(hw);
 	if (aq->se_bstate != APSIM_BS_Q_USABLE_NO_SECURE_KEY)
 		return -EINVAL;
 	if (aq->sm_state != APSIM_SM_IDLE)

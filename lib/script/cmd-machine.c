@@ -192,6 +192,14 @@ int apsim__cmd_machine_card_remove(struct ctx *c, int argc, char **argv)
 	return r < 0 ? no_card(c, r, apid) : 0;
 }
 
+/* "APID on|off" */
+static int parse_apid_on_off(struct ctx *c, char **argv, unsigned *apid, bool *on)
+{
+	int r = apsim__cmd_parse_apid(c, argv[0], apid);
+
+	return r < 0 ? r : apsim__cmd_parse_on_off(c, argv[1], on);
+}
+
 int apsim__cmd_machine_card_checkstop(struct ctx *c, int argc, char **argv)
 {
 	unsigned apid = 0;
@@ -199,10 +207,7 @@ int apsim__cmd_machine_card_checkstop(struct ctx *c, int argc, char **argv)
 	int r;
 
 	(void) argc;
-	r = apsim__cmd_parse_apid(c, argv[0], &apid);
-	if (r < 0)
-		return r;
-	r = apsim__cmd_parse_on_off(c, argv[1], &on);
+	r = parse_apid_on_off(c, argv, &apid, &on);
 	if (r < 0)
 		return r;
 	r = apsim_machine_card_checkstop(c->sim->machine, apid, on);
@@ -217,10 +222,7 @@ int apsim__cmd_machine_card_config(struct ctx *c, int argc, char **argv)
 	int r;
 
 	(void) argc;
-	r = apsim__cmd_parse_apid(c, argv[0], &apid);
-	if (r < 0)
-		return r;
-	r = apsim__cmd_parse_on_off(c, argv[1], &on);
+	r = parse_apid_on_off(c, argv, &apid, &on);
 	if (r < 0)
 		return r;
 	if (!apsim_machine_card_get(c->sim->machine, apid))
