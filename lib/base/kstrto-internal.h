@@ -35,6 +35,9 @@ int apsim__kstrtobool(const char *s, bool *ret);
  */
 int apsim__sscanf_int(const char *s, unsigned base, int *ret);
 
+/* hex_to_bin(): the value of one hex digit, -1 for anything else. */
+int apsim__hex_to_bin(int c);
+
 /* sysfs_streq(): equal, ignoring one trailing '\n' on either side. */
 bool apsim__sysfs_streq(const char *a, const char *b);
 

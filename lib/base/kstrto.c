@@ -36,6 +36,13 @@ static int digit_value(int c)
 	return 99;
 }
 
+int apsim__hex_to_bin(int c)
+{
+	int v = digit_value(c);
+
+	return v < 16 ? v : -1;
+}
+
 /* _parse_integer_fixup_radix(): "0x" + hex digit -> 16, "0" -> 8, else 10; skips "0x". */
 static const char *fixup_radix(const char *s, unsigned *base)
 {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "apsim/mask.h"
+#include "base/kstrto-internal.h"
 
 void apsim_mask_zero(struct apsim_mask *m)
 {
@@ -111,17 +112,6 @@ int apsim_mask_format(const struct apsim_mask *m, char *buf, size_t len)
 	return (int) (p - buf);
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * The kernel hands sysfs stores a NUL-terminated copy of the written bytes and its parsers
  * stop at the first NUL, so a NUL inside the written data ends the value there.
@@ -151,7 +141,7 @@ static int parse_hex_bits(const char *s, size_t len, unsigned nbits, struct apsi
 		i = 1;
 	if (i < len && s[i] == 'x')
 		i++;
-	for (; i < len && bit < nbits && (v = hex_value(s[i])) >= 0; i++, bit += 4)
+	for (; i < len && bit < nbits && (v = apsim__hex_to_bin(s[i])) >= 0; i++, bit += 4)
 		for (unsigned n = 0; n < 4; n++)
 			if (v & (0x08 >> n))
 				apsim_mask_set(&m, bit + n);
@@ -189,7 +179,7 @@ static size_t parse_ulong_base0(const char *s, size_t len, uint64_t *ret, bool *
 	int d;
 
 	if (len >= 1 && s[0] == '0') {
-		if (len >= 3 && (s[1] == 'x' || s[1] == 'X') && hex_value(s[2]) >= 0) {
+		if (len >= 3 && (s[1] == 'x' || s[1] == 'X') && apsim__hex_to_bin(s[2]) >= 0) {
 			base = 16;
 			i = 2;
 		} else {
@@ -197,7 +187,7 @@ static size_t parse_ulong_base0(const char *s, size_t len, uint64_t *ret, bool *
 		}
 	}
 	for (; i < len; i++) {
-		d = hex_value(s[i]);
+		d = apsim__hex_to_bin(s[i]);
 		if (d < 0 || (unsigned) d >= base)
 			break;
 		if (v > (UINT64_MAX - (unsigned) d) / base)

@@ -160,6 +160,14 @@ struct apsim_bus {
 #define to_apsim_queue(d) container_of((d), struct apsim_queue, dev)
 
 /* The card of a card device, or the card a queue device belongs to. */
+/* The TAPQ response codes after which GR2's hardware info is valid (ap_test_queue callers:
+ * ap_queue_info(), vfio_ap's filter_apid_by_qtype()): the queue exists, in whatever state. */
+static inline bool apsim__bus_rc_has_info(uint8_t rc)
+{
+	return rc == APSIM_RC_NORMAL || rc == APSIM_RC_RESET_IN_PROGRESS ||
+	       rc == APSIM_RC_DECONFIGURED || rc == APSIM_RC_CHECKSTOPPED || rc == APSIM_RC_BUSY;
+}
+
 static inline struct apsim_card *apsim__bus_dev_card(const struct apsim_device *dev)
 {
 	if (dev->is_card)

@@ -59,19 +59,9 @@ static void queue_info(struct apsim_bus *bus, unsigned qid, struct qinfo *qi)
 		return;
 	}
 	apsim__bus_tapq(bus, qid, true, &st, &qi->hwinfo);
-	switch (st.response_code) {
-	case APSIM_RC_NORMAL:
-	case APSIM_RC_RESET_IN_PROGRESS:
-	case APSIM_RC_DECONFIGURED:
-	case APSIM_RC_CHECKSTOPPED:
-	case APSIM_RC_BUSY:
-		break;
-	default:
-		if (!st.async) {
-			qi->rc = -1;
-			return;
-		}
-		break;
+	if (!apsim__bus_rc_has_info(st.response_code) && !st.async) {
+		qi->rc = -1;
+		return;
 	}
 	if (!qi->hwinfo) {
 		qi->rc = 0;

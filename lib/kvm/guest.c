@@ -155,6 +155,19 @@ static void guest_tapq(void *ctx, unsigned qid, bool tbit, struct apsim_qstatus 
 						   se_bstate(g, qid, APSIM_HWINFO_FAC(*ret_hwinfo)));
 }
 
+/* The start of BAPQ and AAPQ: an SE guest's queue in its APCB whose TAPQ answers RC 00;
+ * false with ret_status set otherwise. */
+static bool se_queue_usable(struct apsim_guest *g, unsigned qid, struct apsim_qstatus *ret_status,
+			    uint64_t *hw)
+{
+	if (!g->se || !in_apcb(g, qid)) {
+		not_avail(ret_status);
+		return false;
+	}
+	apsim_machine_tapq(g->machine, qid, true, ret_status, hw);
+	return ret_status->response_code == APSIM_RC_NORMAL;
+}
+
 /*
  * BAPQ (PQAP fc 7): synchronous. The queue answers as TAPQ first (not available,
  * deconfigured, ...); a queue that is not available for binding gives RC 30 (BIND_ERROR).
@@ -165,12 +178,7 @@ static void guest_bapq(void *ctx, unsigned qid, struct apsim_qstatus *ret_status
 	struct apsim_guest_se_queue *e;
 	uint64_t hw = 0;
 
-	if (!g->se || !in_apcb(g, qid)) {
-		not_avail(ret_status);
-		return;
-	}
-	apsim_machine_tapq(g->machine, qid, true, ret_status, &hw);
-	if (ret_status->response_code != APSIM_RC_NORMAL)
+	if (!se_queue_usable(g, qid, ret_status, &hw))
 		return;
 	if (se_bstate(g, qid, APSIM_HWINFO_FAC(hw)) != APSIM_BS_Q_AVAIL_FOR_BINDING) {
 		ret_status->response_code = APSIM_RC_Q_BIND_ERROR;
@@ -197,12 +205,7 @@ static void guest_aapq(void *ctx, unsigned qid, unsigned sec_idx, struct apsim_q
 	struct apsim_guest_se_queue *e;
 	uint64_t hw = 0;
 
-	if (!g->se || !in_apcb(g, qid)) {
-		not_avail(ret_status);
-		return;
-	}
-	apsim_machine_tapq(g->machine, qid, true, ret_status, &hw);
-	if (ret_status->response_code != APSIM_RC_NORMAL)
+	if (!se_queue_usable(g, qid, ret_status, &hw))
 		return;
 	e = se_find(g, qid);
 	if (!(APSIM_HWINFO_FAC(hw) & APSIM_FAC_EP11) || (e && e->assoc)) {

@@ -119,29 +119,8 @@ int apsim__cmd_guest_read(struct ctx *c, int argc, char **argv)
 int apsim__cmd_guest_write(struct ctx *c, int argc, char **argv)
 {
 	struct apsim_guest *g = apsim__cmd_find_guest(c, argv[0]);
-	char *value, *raw;
-	size_t len;
-	ssize_t n;
-	int r;
 
-	if (!g)
-		return -ENOENT;
-	raw = apsim__cmd_join_args(argc - 1, argv + 1, 1);
-	if (!raw)
-		return apsim__cmd_fail_errno(c, -ENOMEM);
-	r = apsim__unescape(raw, &value, &len);
-	free(raw);
-	if (r == -EINVAL)
-		return apsim__cmd_usage_error(
-		    c, "guest write %s: bad escape in value (expected \\n \\t \\r \\\\ \\\" \\0 \\xHH)",
-		    argv[1]);
-	if (r < 0)
-		return apsim__cmd_fail_errno(c, r);
-	n = apsim_tree_write(g->tree, apsim__cmd_tree_path(argv[1]), value, len);
-	free(value);
-	if (n < 0)
-		return apsim__cmd_fail(c, (int) n, "guest write %s: %s", argv[1], strerror((int) -n));
-	return 0;
+	return g ? apsim__cmd_do_write(c, g->tree, argc - 1, argv + 1, "guest write") : -ENOENT;
 }
 
 int apsim__cmd_guest_ls(struct ctx *c, int argc, char **argv)

@@ -277,17 +277,22 @@ int apsim__cmd_machine_lpar_remove(struct ctx *c, int argc, char **argv)
 	return cmd_machine_lpar(c, argc, argv, false);
 }
 
-int apsim__cmd_machine_notify(struct ctx *c, int argc, char **argv)
+/* "on|off" handed to one of the machine's switches */
+static int machine_switch(struct ctx *c, const char *arg,
+			  void (*set)(struct apsim_machine *m, bool on))
 {
 	bool on = false;
-	int r;
+	int r = apsim__cmd_parse_on_off(c, arg, &on);
 
-	(void) argc;
-	r = apsim__cmd_parse_on_off(c, argv[0], &on);
 	if (r < 0)
 		return r;
-	apsim_machine_set_notify(c->sim->machine, on);
+	set(c->sim->machine, on);
 	return 0;
+}
+
+int apsim__cmd_machine_notify(struct ctx *c, int argc, char **argv)
+{
+	return machine_switch(c, argv[0], apsim_machine_set_notify);
 }
 
 int apsim__cmd_machine_limits(struct ctx *c, int argc, char **argv)
@@ -308,15 +313,7 @@ int apsim__cmd_machine_limits(struct ctx *c, int argc, char **argv)
 
 int apsim__cmd_machine_qci(struct ctx *c, int argc, char **argv)
 {
-	bool on = false;
-	int r;
-
-	(void) argc;
-	r = apsim__cmd_parse_on_off(c, argv[0], &on);
-	if (r < 0)
-		return r;
-	apsim_machine_set_qci_available(c->sim->machine, on);
-	return 0;
+	return machine_switch(c, argv[0], apsim_machine_set_qci_available);
 }
 
 int apsim__cmd_machine_flags(struct ctx *c, int argc, char **argv)

@@ -59,7 +59,10 @@ int apsim__cmd_read(struct ctx *c, int argc, char **argv)
 	return apsim__cmd_do_read(c, c->sim->tree, argv[0], "read");
 }
 
-int apsim__cmd_write(struct ctx *c, int argc, char **argv)
+/* "write PATH VALUE..." into tree: the value words joined, C escapes undone; what names the
+ * command in messages ("write", "guest write") */
+int apsim__cmd_do_write(struct ctx *c, struct apsim_tree *tree, int argc, char **argv,
+			const char *what)
 {
 	char *value, *raw;
 	size_t len;
@@ -73,15 +76,20 @@ int apsim__cmd_write(struct ctx *c, int argc, char **argv)
 	free(raw);
 	if (r == -EINVAL)
 		return apsim__cmd_usage_error(
-		    c, "write %s: bad escape in value (expected \\n \\t \\r \\\\ \\\" \\0 \\xHH)",
+		    c, "%s %s: bad escape in value (expected \\n \\t \\r \\\\ \\\" \\0 \\xHH)", what,
 		    argv[0]);
 	if (r < 0)
 		return apsim__cmd_fail_errno(c, r);
-	n = apsim_tree_write(c->sim->tree, apsim__cmd_tree_path(argv[0]), value, len);
+	n = apsim_tree_write(tree, apsim__cmd_tree_path(argv[0]), value, len);
 	free(value);
 	if (n < 0)
-		return apsim__cmd_fail(c, (int) n, "write %s: %s", argv[0], strerror((int) -n));
+		return apsim__cmd_fail(c, (int) n, "%s %s: %s", what, argv[0], strerror((int) -n));
 	return 0;
+}
+
+int apsim__cmd_write(struct ctx *c, int argc, char **argv)
+{
+	return apsim__cmd_do_write(c, c->sim->tree, argc, argv, "write");
 }
 
 static const char *node_type_name(enum apsim_node_type t)

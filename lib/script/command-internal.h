@@ -109,6 +109,8 @@ int apsim__cmd_scan(struct ctx *c, int argc, char **argv);
 int apsim__cmd_sleep(struct ctx *c, int argc, char **argv);
 int apsim__cmd_do_read(struct ctx *c, struct apsim_tree *tree, const char *path, const char *what);
 int apsim__cmd_read(struct ctx *c, int argc, char **argv);
+int apsim__cmd_do_write(struct ctx *c, struct apsim_tree *tree, int argc, char **argv,
+			const char *what);
 int apsim__cmd_write(struct ctx *c, int argc, char **argv);
 int apsim__cmd_ls_entry(const struct apsim_dirent *ent, void *ctx);
 int apsim__cmd_do_ls(struct ctx *c, struct apsim_tree *tree, const char *path, const char *what);

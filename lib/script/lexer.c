@@ -5,19 +5,9 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "script/command-internal.h"
+#include "base/kstrto-internal.h"
 
 /* --- escapes, errno names --- */
-
-static int hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
 
 int apsim__unescape(const char *s, char **ret, size_t *ret_len)
 {
@@ -51,8 +41,8 @@ int apsim__unescape(const char *s, char **ret, size_t *ret_len)
 			buf[o++] = s[i];
 			break;
 		case 'x': {
-			int hi = i + 1 < n ? hexval((unsigned char) s[i + 1]) : -1;
-			int lo = i + 2 < n ? hexval((unsigned char) s[i + 2]) : -1;
+			int hi = i + 1 < n ? apsim__hex_to_bin((unsigned char) s[i + 1]) : -1;
+			int lo = i + 2 < n ? apsim__hex_to_bin((unsigned char) s[i + 2]) : -1;
 
 			if (hi < 0 || lo < 0)
 				goto out_free_buf;

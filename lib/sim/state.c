@@ -27,6 +27,7 @@
 #include "sim/state-internal.h"
 #include "vfio_ap/vfio_ap-internal.h"
 #include "zcrypt/zcdn-internal.h"
+#include "base/kstrto-internal.h"
 
 #define MAX_STATE_SIZE (16u << 20)
 #define MAX_MDEVS      4096
@@ -254,17 +255,6 @@ static int cmp_minor(const void *a, const void *b)
 	const struct zcdn_entry *x = a, *y = b;
 
 	return (x->minor > y->minor) - (x->minor < y->minor);
-}
-
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* A node name that is not UTF-8 (JSON strings must be) goes into "name_hex" instead. */
@@ -582,7 +572,7 @@ static int restore_int_attr(struct apsim_sim *sim, json_t *root, const char *key
 /* Two lowercase hex digits (device names are "card%02x" and "%02x.%04x"). */
 static int hex2(const char *s)
 {
-	int hi = hex_value(s[0]), lo = hex_value(s[1]);
+	int hi = apsim__hex_to_bin(s[0]), lo = apsim__hex_to_bin(s[1]);
 
 	if (hi < 0 || lo < 0 || (s[0] >= 'A' && s[0] <= 'F') || (s[1] >= 'A' && s[1] <= 'F'))
 		return -1;
@@ -693,7 +683,7 @@ static int get_zcdn_name(json_t *o, const char *where, const char *source,
 			goto out_bad;
 		len = json_string_length(h) / 2;
 		for (size_t i = 0; i < len; i++) {
-			int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
+			int hi = apsim__hex_to_bin(s[2 * i]), lo = apsim__hex_to_bin(s[2 * i + 1]);
 
 			if (hi < 0 || lo < 0)
 				goto out_bad;

@@ -319,19 +319,9 @@ static void filter_apid_by_qtype(struct apsim_vfio_ap *v, struct apsim_mask *apm
 
 			/* the kernel keeps testing the remaining APQIs after clearing the APID */
 			apsim__bus_tapq(v->bus, APSIM_QID(apid, apqi), true, &st, &hw);
-			switch (st.response_code) {
-			case APSIM_RC_NORMAL:
-			case APSIM_RC_RESET_IN_PROGRESS:
-			case APSIM_RC_DECONFIGURED:
-			case APSIM_RC_CHECKSTOPPED:
-			case APSIM_RC_BUSY:
-				if (APSIM_HWINFO_AT(hw) < APSIM_AP_TYPE_CEX4)
-					apsim_mask_clear(apm, (unsigned) apid);
-				break;
-			default:
+			if (!apsim__bus_rc_has_info(st.response_code) ||
+			    APSIM_HWINFO_AT(hw) < APSIM_AP_TYPE_CEX4)
 				apsim_mask_clear(apm, (unsigned) apid);
-				break;
-			}
 		}
 	}
 }

@@ -162,46 +162,21 @@ static ssize_t store_mask(struct apsim_mask *m, const char *buf, size_t len)
 	return r < 0 ? r : (ssize_t) len;
 }
 
-static ssize_t ioctlmask_show(void *obj, char *buf, size_t len)
-{
-	return emit_mask(&((struct zcdn_node *) obj)->perms.ioctlm, buf, len);
-}
+/* the four masks of a node, each a show and a store of 256 bits (AP_IOCTLS has 256 too) */
+#define ZCDN_MASK_ATTR(name, field)                                                   \
+	static ssize_t name##_show(void *obj, char *buf, size_t len)                    \
+	{                                                                               \
+		return emit_mask(&((struct zcdn_node *) obj)->perms.field, buf, len);   \
+	}                                                                               \
+	static ssize_t name##_store(void *obj, const char *buf, size_t len)             \
+	{                                                                               \
+		return store_mask(&((struct zcdn_node *) obj)->perms.field, buf, len);  \
+	}
 
-static ssize_t ioctlmask_store(void *obj, const char *buf, size_t len)
-{
-	/* AP_IOCTLS bits: 256, like the others */
-	return store_mask(&((struct zcdn_node *) obj)->perms.ioctlm, buf, len);
-}
-
-static ssize_t apmask_show(void *obj, char *buf, size_t len)
-{
-	return emit_mask(&((struct zcdn_node *) obj)->perms.apm, buf, len);
-}
-
-static ssize_t apmask_store(void *obj, const char *buf, size_t len)
-{
-	return store_mask(&((struct zcdn_node *) obj)->perms.apm, buf, len);
-}
-
-static ssize_t aqmask_show(void *obj, char *buf, size_t len)
-{
-	return emit_mask(&((struct zcdn_node *) obj)->perms.aqm, buf, len);
-}
-
-static ssize_t aqmask_store(void *obj, const char *buf, size_t len)
-{
-	return store_mask(&((struct zcdn_node *) obj)->perms.aqm, buf, len);
-}
-
-static ssize_t admask_show(void *obj, char *buf, size_t len)
-{
-	return emit_mask(&((struct zcdn_node *) obj)->perms.adm, buf, len);
-}
-
-static ssize_t admask_store(void *obj, const char *buf, size_t len)
-{
-	return store_mask(&((struct zcdn_node *) obj)->perms.adm, buf, len);
-}
+ZCDN_MASK_ATTR(ioctlmask, ioctlm)
+ZCDN_MASK_ATTR(apmask, apm)
+ZCDN_MASK_ATTR(aqmask, aqm)
+ZCDN_MASK_ATTR(admask, adm)
 
 /* dev_show(): print_dev_t */
 static ssize_t dev_show(void *obj, char *buf, size_t len)
