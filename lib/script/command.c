@@ -19,7 +19,9 @@ static int cmd_help(struct ctx *c, int argc, char **argv);
 
 /* clang-format off */
 static const struct command commands[] = {
-	{ "help", "[COMMAND]", "show the commands (or those starting with COMMAND)", 0, -1, 0, cmd_help },
+	{ "help", "[--list] [--json] [COMMAND]",
+	  "show the commands (or those starting with COMMAND); --list: their names only", 0, -1, CMD_JSON,
+	  cmd_help },
 	{ "machine show", "[--json]", "the installed adapters, the LPAR's configuration, limits, QCI, notify",
 	  0, 0, CMD_JSON, apsim__cmd_machine_show },
 	{ "machine card add", "APID TYPE [--depth N] [--functions HEX] [--serial S] [--ml N] [--raw-type N]",
@@ -133,10 +135,50 @@ static int words_matched(const char *name, int argc, char **argv, int *ret_total
 	return matched;
 }
 
+static bool help_selects(const struct command *cmd, int argc, char **argv)
+{
+	int total;
+
+	return !argc || words_matched(cmd->name, argc, argv, &total) >= (argc < total ? argc : total);
+}
+
+/* help --json: the table itself, for completion and the man page check */
+static int help_json(struct ctx *c, int argc, char **argv)
+{
+	json_t *arr = json_array();
+
+	if (!arr)
+		return apsim__cmd_fail_errno(c, -ENOMEM);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		const struct command *cmd = &commands[i];
+
+		if (help_selects(cmd, argc, argv) &&
+		    json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:b, s:b}", "name", cmd->name,
+							 "args", cmd->args, "help", cmd->help,
+							 "changes", (cmd->flags & CMD_CHANGES) != 0,
+							 "json", (cmd->flags & CMD_JSON) != 0)) < 0) {
+			json_decref(arr);
+			return apsim__cmd_fail_errno(c, -ENOMEM);
+		}
+	}
+	json_dumpf(arr, c->out, JSON_INDENT(2));
+	fputc('\n', c->out);
+	json_decref(arr);
+	return 0;
+}
+
 static int cmd_help(struct ctx *c, int argc, char **argv)
 {
+	bool list = false;
 	size_t width = 0;
 
+	if (argc && strcmp(argv[0], "--list") == 0) {
+		list = true;
+		argc--;
+		argv++;
+	}
+	if (c->json)
+		return help_json(c, argc, argv);
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		size_t w = strlen(commands[i].name) + 1 + strlen(commands[i].args);
 
@@ -148,11 +190,13 @@ static int cmd_help(struct ctx *c, int argc, char **argv)
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		const struct command *cmd = &commands[i];
 		char head[256];
-		int total;
 
-		if (argc &&
-		    words_matched(cmd->name, argc, argv, &total) < (argc < total ? argc : total))
+		if (!help_selects(cmd, argc, argv))
 			continue;
+		if (list) {
+			fprintf(c->out, "%s\n", cmd->name);
+			continue;
+		}
 		snprintf(head, sizeof(head), "%s%s%s", cmd->name, cmd->args[0] ? " " : "",
 			 cmd->args);
 		if (strlen(head) > width)

@@ -831,6 +831,23 @@ static void test_help(void **state)
 	    "  machine card checkstop APID on|off        checkstop an adapter, or end it\n"
 	    "  machine card config APID on|off           SE-side configure/deconfigure (as writing "
 	    "its config)\n");
+	/* --list: the names only, in table order; --json: the table, parsed back */
+	run_ok(f, "help --list mdev");
+	assert_string_equal(f->out, "mdev create\nmdev remove\nmdev list\nmdev show\nmdev ioctl\n");
+	run_ok(f, "help --json machine card remove");
+	{
+		json_error_t jerr;
+		json_t *arr = json_loads(f->out, 0, &jerr), *e;
+
+		assert_non_null(arr);
+		assert_int_equal(json_array_size(arr), 1);
+		e = json_array_get(arr, 0);
+		assert_string_equal(json_string_value(json_object_get(e, "name")), "machine card remove");
+		assert_string_equal(json_string_value(json_object_get(e, "args")), "APID");
+		assert_string_equal(json_string_value(json_object_get(e, "help")), "uninstall an adapter");
+		assert_true(json_is_true(json_object_get(e, "changes")));
+		json_decref(arr);
+	}
 }
 
 int main(void)
