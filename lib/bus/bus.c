@@ -121,6 +121,9 @@ int apsim_bus_new(const struct apsim_bus_config *cfg, struct apsim_bus **ret)
 	r = apsim_tree_mkdir(bus->tree, bus->bus_dir, "drivers", &bus->bus_drivers_dir);
 	if (r < 0)
 		goto out_remove_bus;
+	r = apsim__bus_links_init(bus);
+	if (r < 0)
+		goto out_remove_bus;
 	r = apsim_tree_add_group(bus->tree, bus->bus_dir, apsim__bus_attrs, bus);
 	if (r < 0)
 		goto out_remove_bus;

@@ -78,7 +78,6 @@ static int device_register(struct apsim_device *dev, struct apsim_node *parent,
 			   const struct apsim_attr *attrs, const struct apsim_attr *extra)
 {
 	struct apsim_bus *bus = dev->bus;
-	struct apsim_node *link;
 	int r;
 
 	r = apsim_tree_mkdir(bus->tree, parent, dev->name, &dev->node);
@@ -92,20 +91,16 @@ static int device_register(struct apsim_device *dev, struct apsim_node *parent,
 		if (r < 0)
 			goto out_rmdir;
 	}
-	r = apsim_tree_symlink(bus->tree, bus->bus_devices_dir, dev->name, dev->node, &link);
+	/* bus/ap/devices/NAME and NAME/subsystem */
+	r = apsim__bus_device_link(dev);
 	if (r < 0)
 		goto out_rmdir;
-	r = apsim_tree_symlink(bus->tree, dev->node, "subsystem", bus->bus_dir, &link);
-	if (r < 0)
-		goto out_unlink;
 
 	(void) apsim__bus_device_uevent(dev, APSIM_UEVENT_ADD, NULL);
 	if (bus->drivers_autoprobe)
 		(void) apsim__bus_device_attach(dev);
 	return 0;
 
-out_unlink:
-	apsim_tree_remove_child(bus->tree, bus->bus_devices_dir, dev->name);
 out_rmdir:
 	apsim_tree_remove(bus->tree, dev->node);
 	dev->node = NULL;
@@ -117,8 +112,7 @@ static void device_unregister(struct apsim_device *dev)
 {
 	struct apsim_bus *bus = dev->bus;
 
-	apsim_tree_remove_child(bus->tree, bus->bus_devices_dir, dev->name);
-	apsim_tree_remove_child(bus->tree, dev->node, "subsystem");
+	apsim__bus_device_unlink(dev);
 	apsim__bus_device_release_driver(dev);
 	(void) apsim__bus_device_uevent(dev, APSIM_UEVENT_REMOVE, NULL);
 	apsim_tree_remove(bus->tree, dev->node);

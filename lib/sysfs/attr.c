@@ -43,6 +43,7 @@ int apsim_tree_add_group(struct apsim_tree *t, struct apsim_node *dir,
 			 const struct apsim_attr *attrs, void *obj)
 {
 	struct table_memo *m;
+	struct apsim_vlink vl;
 	struct group *g, **pp;
 	uint32_t keys = 0;
 	unsigned n, i, j;
@@ -58,14 +59,15 @@ int apsim_tree_add_group(struct apsim_tree *t, struct apsim_node *dir,
 		/* names known valid and distinct: only the clashes with this directory remain */
 		n = m->n;
 		keys = m->keys;
-		if (dir->u.dir.first || dir->u.dir.groups) {
+		if (dir->u.dir.first || dir->u.dir.groups || dir->u.dir.vops) {
 			for (j = 0; j < n; j++) {
 				const char *name = attrs[j].name;
 				size_t len = strlen(name);
 
 				if ((dir->u.dir.first && apsim__tree_child_find(dir, name, len)) ||
 				    (dir->u.dir.groups &&
-				     apsim__tree_find_attr(dir, name, len, NULL, NULL)))
+				     apsim__tree_find_attr(dir, name, len, NULL, NULL)) ||
+				    vlink_find(dir, name, len, &vl))
 					return -EEXIST;
 			}
 		}
@@ -78,7 +80,8 @@ int apsim_tree_add_group(struct apsim_tree *t, struct apsim_node *dir,
 			keys |= name_key(attrs[n].name, len);
 			if ((dir->u.dir.first && apsim__tree_child_find(dir, attrs[n].name, len)) ||
 			    (dir->u.dir.groups &&
-			     apsim__tree_find_attr(dir, attrs[n].name, len, NULL, NULL)))
+			     apsim__tree_find_attr(dir, attrs[n].name, len, NULL, NULL)) ||
+			    vlink_find(dir, attrs[n].name, len, &vl))
 				return -EEXIST;
 			for (j = 0; j < n; j++)
 				if (str_eq(attrs[j].name, attrs[n].name, len))

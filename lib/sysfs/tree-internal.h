@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "apsim/sysfs.h"
+#include "sysfs/vlink-internal.h"
 
 #define NAME_MAX_LEN	   255
 #define MAX_SYMLINK_FOLLOW 40
@@ -44,6 +45,8 @@ struct apsim_node {
 			struct apsim_node *first;
 			struct group *groups;
 			struct dir_table *table; /* NULL while the dir is small */
+			const struct apsim_vlink_ops *vops; /* virtual links (vlink.c), or NULL */
+			void *vobj;
 		} dir;
 		struct {
 			struct apsim_node *target;
@@ -115,9 +118,11 @@ struct apsim_tree {
 _Static_assert(sizeof(struct group) <= NODE_SIZE(NAME_MAX_LEN), "groups fit the pool classes");
 
 struct resolved {
-	struct apsim_node *node;   /* the node, or the directory owning the attribute */
+	struct apsim_node *node;   /* the node, or the directory owning the attribute or vlink */
 	const struct group *group; /* non-NULL for an attribute */
 	unsigned idx;
+	struct apsim_node *vtarget; /* non-NULL for a virtual link (vlink-internal.h) */
+	uint64_t vino;
 };
 
 /* s equals the first len bytes of name (which holds no NUL there) and ends after them */
@@ -142,6 +147,15 @@ static inline bool is_dir(const struct apsim_node *n)
 static inline uint64_t attr_ino(const struct apsim_node *dir, const struct group *g, unsigned i)
 {
 	return ATTR_INO_FLAG | (dir->ino << ATTR_IDX_BITS) | (g->base + i);
+}
+
+/* --- vlink.c --- */
+
+/* The virtual link of dir named name[0..len) into *ret: true, or false if none. */
+static inline bool vlink_find(const struct apsim_node *dir, const char *name, size_t len,
+			      struct apsim_vlink *ret)
+{
+	return dir->u.dir.vops && dir->u.dir.vops->lookup(dir->u.dir.vobj, name, len, ret) > 0;
 }
 
 /* --- tree.c --- */

@@ -307,7 +307,8 @@ static int new_node(struct apsim_tree *t, struct apsim_node *parent, const char 
 	} else if (list_find(parent, name, len, &count)) {
 		return -EEXIST;
 	}
-	if (apsim__tree_find_attr(parent, name, len, NULL, NULL))
+	if (apsim__tree_find_attr(parent, name, len, NULL, NULL) ||
+	    vlink_find(parent, name, len, &(struct apsim_vlink){0}))
 		return -EEXIST;
 
 	if (!tb && count >= SMALL_DIR) {
@@ -634,6 +635,7 @@ int apsim__tree_resolve(struct apsim_tree *t, const char *path, bool follow_last
 		size_t len = 0;
 		bool last, trailing_slash;
 		struct apsim_node *child;
+		struct apsim_vlink vl;
 		const struct group *g;
 		unsigned idx;
 		int r;
@@ -652,7 +654,22 @@ int apsim__tree_resolve(struct apsim_tree *t, const char *path, bool follow_last
 			continue;
 
 		child = apsim__tree_child_find(cur, c, len);
-		if (!child) {
+		if (!child && vlink_find(cur, c, len, &vl)) {
+			if (last && !follow_last && !trailing_slash) {
+				ret->node = cur;
+				ret->group = NULL;
+				ret->idx = 0;
+				ret->vtarget = vl.target;
+				ret->vino = vl.ino;
+				return 0;
+			}
+			/* the virtual link counts as one link followed */
+			if (++nfollow > MAX_SYMLINK_FOLLOW)
+				return -ELOOP;
+			child = follow(vl.target, &nfollow);
+			if (!child)
+				return -ELOOP;
+		} else if (!child) {
 			if (!apsim__tree_find_attr(cur, c, len, &g, &idx))
 				return -ENOENT;
 			if (!last || trailing_slash)
@@ -660,6 +677,7 @@ int apsim__tree_resolve(struct apsim_tree *t, const char *path, bool follow_last
 			ret->node = cur;
 			ret->group = g;
 			ret->idx = idx;
+			ret->vtarget = NULL;
 			return 0;
 		}
 		if (child->type == APSIM_NODE_LINK && (!last || follow_last || trailing_slash)) {
@@ -678,12 +696,17 @@ int apsim__tree_resolve(struct apsim_tree *t, const char *path, bool follow_last
 	ret->node = cur;
 	ret->group = NULL;
 	ret->idx = 0;
+	ret->vtarget = NULL;
 	return 0;
 }
 
 static void fill_info(const struct resolved *res, struct apsim_node_info *info)
 {
-	if (res->group) {
+	if (res->vtarget) {
+		info->type = APSIM_NODE_LINK;
+		info->mode = 0777;
+		info->ino = res->vino;
+	} else if (res->group) {
 		info->type = APSIM_NODE_ATTR;
 		info->mode = res->group->attrs[res->idx].mode & 07777;
 		info->ino = attr_ino(res->node, res->group, res->idx);
@@ -743,6 +766,12 @@ int apsim_tree_mkdir_p(struct apsim_tree *t, const char *path, struct apsim_node
 		if (step_dots(&cur, c, len))
 			continue;
 		child = apsim__tree_child_find(cur, c, len);
+		if (!child) {
+			struct apsim_vlink vl;
+
+			if (vlink_find(cur, c, len, &vl))
+				child = vl.target;
+		}
 		if (child) {
 			child = follow(child, &nfollow);
 			if (!child)
