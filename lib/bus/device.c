@@ -12,6 +12,7 @@
 
 #include "apsim/sysfs.h"
 #include "apsim/uevent.h"
+#include "base/chunk-internal.h"
 #include "bus/bus-internal.h"
 
 /* under AddressSanitizer, queue memory that is not handed out is poisoned */
@@ -120,12 +121,10 @@ static void device_unregister(struct apsim_device *dev)
 }
 
 /*
- * Queue objects: chunks of 16, 32, ... up to QUEUE_CHUNK_MAX objects, handed out in order,
- * freed ones reused first. A full machine's 65,536 queues lie in qid order in a few MB, so
- * a rescan reads them as a stream.
+ * Queue objects: chunks of lib/base/chunk.c (64 KiB, huge pages), handed out in order, freed
+ * ones reused first. A full machine's 65,536 queues lie in qid order in a few MB, so a
+ * rescan reads them as a stream.
  */
-#define QUEUE_CHUNK_MIN 16u
-#define QUEUE_CHUNK_MAX 256u
 
 struct queue_chunk {
 	struct queue_chunk *next;
@@ -143,11 +142,9 @@ static struct apsim_queue *queue_alloc(struct apsim_bus *bus)
 		memcpy(&bus->queue_free, aq, sizeof(bus->queue_free));
 	} else {
 		if (!c || bus->queue_chunk_used == c->size) {
-			unsigned size = c ? c->size * 2 : QUEUE_CHUNK_MIN;
+			unsigned size = (unsigned) ((APSIM_CHUNK_SIZE - sizeof(*c)) / sizeof(c->q[0]));
 
-			if (size > QUEUE_CHUNK_MAX)
-				size = QUEUE_CHUNK_MAX;
-			c = malloc(sizeof(*c) + size * sizeof(c->q[0]));
+			c = apsim__chunk_alloc();
 			if (!c)
 				return NULL;
 			c->next = bus->queue_chunks;
@@ -177,7 +174,7 @@ void apsim__bus_queue_chunks_free(struct apsim_bus *bus)
 	for (c = bus->queue_chunks; c; c = next) {
 		next = c->next;
 		UNPOISON(c->q, c->size * sizeof(c->q[0]));
-		free(c);
+		apsim__chunk_free(c);
 	}
 	bus->queue_chunks = NULL;
 	bus->queue_free = NULL;

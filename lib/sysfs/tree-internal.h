@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "apsim/sysfs.h"
+#include "base/chunk-internal.h"
 #include "sysfs/vlink-internal.h"
 
 #define NAME_MAX_LEN	   255
@@ -90,7 +91,7 @@ struct table_memo {
  * header or call; the chunks are freed with the tree.
  */
 #define POOL_ALIGN   8
-#define POOL_CHUNK   (64 * 1024)
+#define POOL_CHUNK   APSIM_CHUNK_SIZE /* lib/base/chunk.c */
 #define NODE_SIZE(l) (offsetof(struct apsim_node, name) + (l) + 1)
 #define POOL_CLASSES ((NODE_SIZE(NAME_MAX_LEN) + POOL_ALIGN - 1) / POOL_ALIGN + 1)
 

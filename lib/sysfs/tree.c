@@ -52,6 +52,7 @@
 #endif
 
 #include "apsim/sysfs.h"
+#include "base/chunk-internal.h"
 #include "base/macro-internal.h"
 #include "sysfs/tree-internal.h"
 
@@ -67,7 +68,7 @@ void *apsim__tree_pool_alloc(struct pool *p, size_t size)
 		return obj;
 	}
 	if (p->left < size) {
-		struct pool_chunk *c = malloc(POOL_CHUNK);
+		struct pool_chunk *c = apsim__chunk_alloc();
 
 		if (!c)
 			return NULL;
@@ -99,8 +100,8 @@ static void pool_done(struct pool *p)
 
 	for (c = p->chunks; c; c = next) {
 		next = c->next;
-		UNPOISON(c, POOL_CHUNK);
-		free(c);
+		UNPOISON(c, sizeof(*c));
+		apsim__chunk_free(c);
 	}
 	memset(p, 0, sizeof(*p));
 }

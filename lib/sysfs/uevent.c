@@ -27,10 +27,11 @@
 #include <jansson.h>
 
 #include "apsim/uevent.h"
+#include "base/chunk-internal.h"
 #include "base/macro-internal.h"
 
 #define LOG_MIN_ALLOC 64
-#define CHUNK_SIZE    (64u * 1024u)
+#define CHUNK_SIZE    APSIM_CHUNK_SIZE /* lib/base/chunk.c; a larger record is malloc()ed */
 
 struct listener {
 	apsim_uevent_listener_fn fn;
@@ -83,6 +84,15 @@ struct chunk {
 	size_t size, used;
 	char data[];
 };
+
+/* A chunk goes back where it came from (chunk.c, or malloc for an outsized record). */
+static void chunk_release(struct chunk *c)
+{
+	if (c->size > CHUNK_SIZE - sizeof(*c))
+		free(c);
+	else
+		apsim__chunk_free(c);
+}
 
 /* The timestamp of the events from seqnum on (up to the next run's). */
 struct usec_run {
@@ -415,7 +425,7 @@ void apsim_uevent_log_free(struct apsim_uevent_log *log)
 		free(log->dirs.s[i]);
 	for (c = log->first_chunk; c; c = next) {
 		next = c->next;
-		free(c);
+		chunk_release(c);
 	}
 	free(log->dirs.s);
 	free(log->dirs.len);
@@ -538,7 +548,7 @@ static void drop_oldest(struct apsim_uevent_log *log, size_t drop)
 			break;
 		}
 		log->first_chunk = c->next;
-		free(c);
+		chunk_release(c);
 	}
 	if (!log->first_chunk)
 		log->last_chunk = NULL;
@@ -601,9 +611,14 @@ static struct record *record_alloc(struct apsim_uevent_log *log, size_t size)
 	struct chunk *c = log->last_chunk;
 
 	if (!c || c->size - c->used < size) {
-		size_t csize = size > CHUNK_SIZE - sizeof(*c) ? size : CHUNK_SIZE - sizeof(*c);
+		size_t csize = CHUNK_SIZE - sizeof(*c);
 
-		c = malloc(sizeof(*c) + csize);
+		if (size > csize) {
+			csize = size;
+			c = malloc(sizeof(*c) + csize);
+		} else {
+			c = apsim__chunk_alloc();
+		}
 		if (!c)
 			return NULL;
 		c->next = NULL;
