@@ -165,7 +165,7 @@ int apsim_tree_readdir(struct apsim_tree *t, const char *path,
 		if (r)
 			return r;
 	}
-	for (g = dir->u.dir.groups; g; g = g->next) {
+	for (g = groups_begin(dir); g != groups_end(dir); g++) {
 		for (i = 0; i < g->n; i++) {
 			struct apsim_dirent ent = {
 			    .name = g->attrs[i].name,

@@ -254,7 +254,7 @@ const struct apsim_attr *apsim__tree_find_attr(const struct apsim_node *dir, con
 	const struct group *g;
 	unsigned i;
 
-	for (g = dir->u.dir.groups; g; g = g->next) {
+	for (g = groups_begin(dir); g != groups_end(dir); g++) {
 		if (!(g->keys & key))
 			continue;
 		for (i = 0; i < g->n; i++) {
@@ -393,18 +393,12 @@ void apsim__tree_memo_get(struct apsim_tree *t, struct table_memo *m,
 }
 
 /* A group of attrs is detached: the table is forgotten with its last group. */
-static void memo_put(struct apsim_tree *t, const struct apsim_attr *attrs)
+void apsim__tree_memo_put(struct apsim_tree *t, const struct apsim_attr *attrs)
 {
 	struct table_memo *m = apsim__tree_memo_find(t, attrs);
 
 	if (m && --m->refs == 0)
 		*m = t->memo[--t->n_memo];
-}
-
-void apsim__tree_free_group(struct apsim_tree *t, struct group *g)
-{
-	memo_put(t, g->attrs);
-	pool_free(&t->pool, g, sizeof(*g));
 }
 
 static void remove_node(struct apsim_tree *t, struct apsim_node *node);
@@ -420,17 +414,16 @@ static void remove_node(struct apsim_tree *t, struct apsim_node *node)
 	struct apsim_node *parent = node->parent;
 
 	if (is_dir(node)) {
-		struct group *g, *gnext;
+		const struct group *g;
 
 		/* the dir goes away: drop its table first, children need no unhashing */
 		table_free(node);
 		/* always take the first child: removing one may remove a sibling link */
 		while (node->u.dir.first)
 			remove_node(t, node->u.dir.first);
-		for (g = node->u.dir.groups; g; g = gnext) {
-			gnext = g->next;
-			apsim__tree_free_group(t, g);
-		}
+		for (g = groups_begin(node); g != groups_end(node); g++)
+			apsim__tree_memo_put(t, g->attrs);
+		apsim__gset_put(t, node->u.dir.groups);
 		node->u.dir.groups = NULL;
 	} else {
 		struct apsim_node *tg = node->u.link.target;
@@ -490,6 +483,7 @@ void apsim_tree_free(struct apsim_tree *t)
 	remove_node(t, t->root);
 	free(t->root);
 	pool_done(&t->pool);
+	apsim__gset_table_free(t);
 	free(t);
 }
 
