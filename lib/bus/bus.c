@@ -17,7 +17,8 @@
  * their attribute groups), apsim_bus_free, and the getters. The rest of lib/bus, lowest
  * first: instr.c the instructions; queue.c the queue state machine; uevent-env.c the uevents;
  * se.c the SE attributes of queues; driver.c the driver core and apmask/aqmask; device.c the
- * card and queue devices; scan.c the scan and what triggers it; attrs.c the attributes.
+ * card and queue devices; links.c their sysfs links (virtual links of the tree); scan.c the
+ * scan and what triggers it; attrs.c the attributes.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>

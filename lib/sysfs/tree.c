@@ -4,8 +4,8 @@
  * and symlinks, their names and per-directory tables, finding an attribute in a directory's
  * groups, and resolving a path (lookup, stat). Calls only lib/base.
  *
- * Only directories and symlinks are real nodes. Attributes are virtual: a directory keeps a
- * list of attached attribute tables (groups) with their owner object, and an attribute is
+ * Only directories and symlinks are real nodes. Attributes are virtual: a directory keeps an
+ * interned set of attached attribute tables (groups) with their owner objects, and an attribute is
  * found by scanning those few tables. Every directory keeps its children on a doubly-linked
  * list in creation order (readdir order, O(1) removal); a directory with more than
  * SMALL_DIR children also gets its own hash table of them, so lookup, insertion and removal
@@ -24,7 +24,8 @@
  *
  * The files of the tree, lowest first (each calls only the ones before it, through
  * tree-internal.h): tree.c (nodes, names, directory tables, attribute lookup, path
- * resolution), attr.c (groups: attaching and detaching tables; open checks, read and
+ * resolution; vlink.c gives a directory its virtual links, group-set.c interns the sets of
+ * attached tables), attr.c (groups: attaching and detaching tables; open checks, read and
  * write), path.c (node paths, link targets, readdir).
  */
 #include <assert.h>
