@@ -42,6 +42,13 @@ struct apsim_device {
 	struct apsim_driver *driver;     /* NULL = unbound */
 	void *drvdata;
 	uint64_t bind_seq;               /* order of binding (driver_detach unbinds newest first) */
+	/* the driver core's links as virtual links (links.c): bus/ap/devices/NAME has inode
+	 * link_ino and NAME/subsystem link_ino + 1 (0: not linked); the driver's
+	 * drivers/DRIVER/NAME has drv_link_ino and NAME/driver drv_link_ino + 1 */
+	uint64_t link_ino;
+	uint64_t drv_link_ino;
+	struct apsim_device *bus_prev, *bus_next; /* bus/ap/devices, in registration order */
+	struct apsim_device *drv_prev, *drv_next; /* the driver's devices, in binding order */
 };
 
 /* kernel struct ap_card */
@@ -145,6 +152,8 @@ struct apsim_bus {
 	const struct apsim_attr *driver_attrs;
 
 	struct apsim_driver *drivers;        /* registration order */
+	struct apsim_device *dev_first, *dev_last; /* linked devices, registration order */
+	struct apsim__drv_links *drv_links;  /* per registered driver: its bound devices */
 	struct apsim_card *cards[APSIM_MASK_BITS];
 	struct apsim_queue **queues;         /* 65536, indexed by qid */
 	unsigned n_queues;
@@ -262,6 +271,19 @@ void apsim__bus_queue_unregister(struct apsim_queue *aq);
 void apsim__bus_queue_chunks_free(struct apsim_bus *bus);
 /* A device by its sysfs name ("card04", "04.0020", one trailing '\n' ignored), or NULL. */
 struct apsim_device *apsim__bus_find_device_by_name(struct apsim_bus *bus, const char *name);
+
+/* --- links.c: the links of devices and drivers, as virtual links of the tree --- */
+/* bus/ap/devices lists the linked devices (apsim_bus_new) */
+int apsim__bus_links_init(struct apsim_bus *bus);
+/* bus/ap/devices/NAME and NAME/subsystem appear (device_add) or go (device_del) */
+int apsim__bus_device_link(struct apsim_device *dev);
+void apsim__bus_device_unlink(struct apsim_device *dev);
+/* a registered driver's directory lists its bound devices; freed at unregistration */
+int apsim__bus_driver_links_new(struct apsim_bus *bus, struct apsim_driver *drv);
+void apsim__bus_driver_links_free(struct apsim_bus *bus, struct apsim_driver *drv);
+/* driver_sysfs_add() / driver_sysfs_remove(): drivers/DRIVER/NAME and NAME/driver */
+int apsim__bus_driver_link(struct apsim_device *dev, struct apsim_driver *drv);
+void apsim__bus_driver_unlink(struct apsim_device *dev);
 
 /* --- scan.c: the scan and what triggers it --- */
 /* Card 'config' store after parsing (spec 2.3): SCLP, config, CONFIG= uevent. */

@@ -17,7 +17,8 @@
  * their attribute groups), apsim_bus_free, and the getters. The rest of lib/bus, lowest
  * first: instr.c the instructions; queue.c the queue state machine; uevent-env.c the uevents;
  * se.c the SE attributes of queues; driver.c the driver core and apmask/aqmask; device.c the
- * card and queue devices; scan.c the scan and what triggers it; attrs.c the attributes.
+ * card and queue devices; links.c their sysfs links (virtual links of the tree); scan.c the
+ * scan and what triggers it; attrs.c the attributes.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -119,6 +120,9 @@ int apsim_bus_new(const struct apsim_bus_config *cfg, struct apsim_bus **ret)
 	if (r < 0)
 		goto out_remove_bus;
 	r = apsim_tree_mkdir(bus->tree, bus->bus_dir, "drivers", &bus->bus_drivers_dir);
+	if (r < 0)
+		goto out_remove_bus;
+	r = apsim__bus_links_init(bus);
 	if (r < 0)
 		goto out_remove_bus;
 	r = apsim_tree_add_group(bus->tree, bus->bus_dir, apsim__bus_attrs, bus);

@@ -12,6 +12,7 @@
 
 #include "apsim/sysfs.h"
 #include "apsim/uevent.h"
+#include "base/chunk-internal.h"
 #include "bus/bus-internal.h"
 
 /* under AddressSanitizer, queue memory that is not handed out is poisoned */
@@ -78,7 +79,6 @@ static int device_register(struct apsim_device *dev, struct apsim_node *parent,
 			   const struct apsim_attr *attrs, const struct apsim_attr *extra)
 {
 	struct apsim_bus *bus = dev->bus;
-	struct apsim_node *link;
 	int r;
 
 	r = apsim_tree_mkdir(bus->tree, parent, dev->name, &dev->node);
@@ -92,20 +92,16 @@ static int device_register(struct apsim_device *dev, struct apsim_node *parent,
 		if (r < 0)
 			goto out_rmdir;
 	}
-	r = apsim_tree_symlink(bus->tree, bus->bus_devices_dir, dev->name, dev->node, &link);
+	/* bus/ap/devices/NAME and NAME/subsystem */
+	r = apsim__bus_device_link(dev);
 	if (r < 0)
 		goto out_rmdir;
-	r = apsim_tree_symlink(bus->tree, dev->node, "subsystem", bus->bus_dir, &link);
-	if (r < 0)
-		goto out_unlink;
 
 	(void) apsim__bus_device_uevent(dev, APSIM_UEVENT_ADD, NULL);
 	if (bus->drivers_autoprobe)
 		(void) apsim__bus_device_attach(dev);
 	return 0;
 
-out_unlink:
-	apsim_tree_remove_child(bus->tree, bus->bus_devices_dir, dev->name);
 out_rmdir:
 	apsim_tree_remove(bus->tree, dev->node);
 	dev->node = NULL;
@@ -117,8 +113,7 @@ static void device_unregister(struct apsim_device *dev)
 {
 	struct apsim_bus *bus = dev->bus;
 
-	apsim_tree_remove_child(bus->tree, bus->bus_devices_dir, dev->name);
-	apsim_tree_remove_child(bus->tree, dev->node, "subsystem");
+	apsim__bus_device_unlink(dev);
 	apsim__bus_device_release_driver(dev);
 	(void) apsim__bus_device_uevent(dev, APSIM_UEVENT_REMOVE, NULL);
 	apsim_tree_remove(bus->tree, dev->node);
@@ -126,12 +121,10 @@ static void device_unregister(struct apsim_device *dev)
 }
 
 /*
- * Queue objects: chunks of 16, 32, ... up to QUEUE_CHUNK_MAX objects, handed out in order,
- * freed ones reused first. A full machine's 65,536 queues lie in qid order in a few MB, so
- * a rescan reads them as a stream.
+ * Queue objects: chunks of lib/base/chunk.c (64 KiB, huge pages), handed out in order, freed
+ * ones reused first. A full machine's 65,536 queues lie in qid order in a few MB, so a
+ * rescan reads them as a stream.
  */
-#define QUEUE_CHUNK_MIN 16u
-#define QUEUE_CHUNK_MAX 256u
 
 struct queue_chunk {
 	struct queue_chunk *next;
@@ -149,11 +142,9 @@ static struct apsim_queue *queue_alloc(struct apsim_bus *bus)
 		memcpy(&bus->queue_free, aq, sizeof(bus->queue_free));
 	} else {
 		if (!c || bus->queue_chunk_used == c->size) {
-			unsigned size = c ? c->size * 2 : QUEUE_CHUNK_MIN;
+			unsigned size = (unsigned) ((APSIM_CHUNK_SIZE - sizeof(*c)) / sizeof(c->q[0]));
 
-			if (size > QUEUE_CHUNK_MAX)
-				size = QUEUE_CHUNK_MAX;
-			c = malloc(sizeof(*c) + size * sizeof(c->q[0]));
+			c = apsim__chunk_alloc();
 			if (!c)
 				return NULL;
 			c->next = bus->queue_chunks;
@@ -183,7 +174,7 @@ void apsim__bus_queue_chunks_free(struct apsim_bus *bus)
 	for (c = bus->queue_chunks; c; c = next) {
 		next = c->next;
 		UNPOISON(c->q, c->size * sizeof(c->q[0]));
-		free(c);
+		apsim__chunk_free(c);
 	}
 	bus->queue_chunks = NULL;
 	bus->queue_free = NULL;

@@ -54,30 +54,22 @@ static int ap_device_probe(struct apsim_device *dev, struct apsim_driver *drv)
 	return drv->probe ? drv->probe(dev) : -ENODEV;
 }
 
-static void driver_sysfs_remove(struct apsim_device *dev, struct apsim_driver *drv)
+static void driver_sysfs_remove(struct apsim_device *dev)
 {
-	struct apsim_tree *t = dev->bus->tree;
-
-	if (drv->node)
-		apsim_tree_remove_child(t, drv->node, dev->name);
-	apsim_tree_remove_child(t, dev->node, "driver");
+	apsim__bus_driver_unlink(dev);
 }
 
 /* really_probe(): 0 bound, else the probe's (or the links') -errno */
 static int really_probe(struct apsim_device *dev, struct apsim_driver *drv)
 {
 	struct apsim_bus *bus = dev->bus;
-	struct apsim_node *link;
 	int r;
 
 	dev->driver = drv;
 	/* driver_sysfs_add(): both links exist while the driver probes */
-	r = apsim_tree_symlink(bus->tree, drv->node, dev->name, dev->node, &link);
+	r = apsim__bus_driver_link(dev, drv);
 	if (r < 0)
 		goto out_unset;
-	r = apsim_tree_symlink(bus->tree, dev->node, "driver", drv->node, &link);
-	if (r < 0)
-		goto out_remove_links;
 
 	r = ap_device_probe(dev, drv);
 	if (r) {
@@ -104,7 +96,7 @@ static int really_probe(struct apsim_device *dev, struct apsim_driver *drv)
 	return 0;
 
 out_remove_links:
-	driver_sysfs_remove(dev, drv);
+	driver_sysfs_remove(dev);
 out_unset:
 	dev->driver = NULL;
 	dev->drvdata = NULL;
@@ -144,7 +136,7 @@ void apsim__bus_device_release_driver(struct apsim_device *dev)
 
 	if (!drv)
 		return;
-	driver_sysfs_remove(dev, drv);
+	driver_sysfs_remove(dev);
 	if (drv->dev_attrs)
 		(void) apsim_tree_remove_group(bus->tree, dev->node, drv->dev_attrs);
 	if (!dev->is_card) {
@@ -236,8 +228,14 @@ int apsim_bus_driver_register(struct apsim_bus *bus, struct apsim_driver *drv)
 		apsim_tree_remove(bus->tree, node);
 		return r;
 	}
-	drv->bus = bus;
 	drv->node = node;
+	r = apsim__bus_driver_links_new(bus, drv);
+	if (r < 0) {
+		drv->node = NULL;
+		apsim_tree_remove(bus->tree, node);
+		return r;
+	}
+	drv->bus = bus;
 	drv->next = NULL;
 	for (pp = &bus->drivers; *pp; pp = &(*pp)->next)
 		;
@@ -314,6 +312,7 @@ void apsim_bus_driver_unregister(struct apsim_driver *drv)
 		}
 	}
 	driver_detach(bus, drv);
+	apsim__bus_driver_links_free(bus, drv);
 	if (drv->node)
 		apsim_tree_remove(bus->tree, drv->node);
 	drv->node = NULL;

@@ -29,7 +29,7 @@ static unsigned group_base(const struct apsim_node *dir, unsigned n)
 		const struct group *g;
 
 		moved = false;
-		for (g = dir->u.dir.groups; g; g = g->next) {
+		for (g = groups_begin(dir); g != groups_end(dir); g++) {
 			if (base < g->base + g->n && g->base < base + n) {
 				base = g->base + g->n;
 				moved = true;
@@ -43,14 +43,17 @@ int apsim_tree_add_group(struct apsim_tree *t, struct apsim_node *dir,
 			 const struct apsim_attr *attrs, void *obj)
 {
 	struct table_memo *m;
-	struct group *g, **pp;
+	const struct group_set *gs;
+	const struct group *g;
+	struct apsim_vlink vl;
+	struct group add;
 	uint32_t keys = 0;
 	unsigned n, i, j;
 
 	APSIM_CHECK_ARG(t && dir && attrs);
 	if (!is_dir(dir))
 		return -ENOTDIR;
-	for (g = dir->u.dir.groups; g; g = g->next)
+	for (g = groups_begin(dir); g != groups_end(dir); g++)
 		if (g->attrs == attrs)
 			return -EEXIST;
 	m = apsim__tree_memo_find(t, attrs);
@@ -58,14 +61,15 @@ int apsim_tree_add_group(struct apsim_tree *t, struct apsim_node *dir,
 		/* names known valid and distinct: only the clashes with this directory remain */
 		n = m->n;
 		keys = m->keys;
-		if (dir->u.dir.first || dir->u.dir.groups) {
+		if (dir->u.dir.first || dir->u.dir.groups || dir->u.dir.vops) {
 			for (j = 0; j < n; j++) {
 				const char *name = attrs[j].name;
 				size_t len = strlen(name);
 
 				if ((dir->u.dir.first && apsim__tree_child_find(dir, name, len)) ||
 				    (dir->u.dir.groups &&
-				     apsim__tree_find_attr(dir, name, len, NULL, NULL)))
+				     apsim__tree_find_attr(dir, name, len, NULL, NULL)) ||
+				    vlink_find(dir, name, len, &vl))
 					return -EEXIST;
 			}
 		}
@@ -78,7 +82,8 @@ int apsim_tree_add_group(struct apsim_tree *t, struct apsim_node *dir,
 			keys |= name_key(attrs[n].name, len);
 			if ((dir->u.dir.first && apsim__tree_child_find(dir, attrs[n].name, len)) ||
 			    (dir->u.dir.groups &&
-			     apsim__tree_find_attr(dir, attrs[n].name, len, NULL, NULL)))
+			     apsim__tree_find_attr(dir, attrs[n].name, len, NULL, NULL)) ||
+			    vlink_find(dir, attrs[n].name, len, &vl))
 				return -EEXIST;
 			for (j = 0; j < n; j++)
 				if (str_eq(attrs[j].name, attrs[n].name, len))
@@ -89,36 +94,45 @@ int apsim_tree_add_group(struct apsim_tree *t, struct apsim_node *dir,
 	if (i + n > ATTR_IDX_MAX)
 		return -ENOSPC;
 
-	g = apsim__tree_pool_alloc(&t->pool, sizeof(*g));
-	if (!g)
+	/* the directory's first group sets its object: groups of that object share sets */
+	if (!dir->u.dir.groups)
+		dir->u.dir.gobj = obj;
+	add = (struct group){
+		.attrs = attrs,
+		.obj = obj == dir->u.dir.gobj ? GROUP_DIR_OBJ : obj,
+		.n = (uint16_t) n,
+		.base = (uint16_t) i,
+		.keys = keys,
+	};
+	gs = apsim__gset_with(t, dir->u.dir.groups, &add);
+	if (!gs)
 		return -ENOMEM;
-	memset(g, 0, sizeof(*g));
-	g->attrs = attrs;
-	g->obj = obj;
-	g->n = (uint16_t) n;
-	g->base = (uint16_t) i;
-	g->keys = keys;
+	apsim__gset_put(t, dir->u.dir.groups);
+	dir->u.dir.groups = gs;
 	apsim__tree_memo_get(t, m, attrs, n, keys);
-	for (pp = &dir->u.dir.groups; *pp; pp = &(*pp)->next)
-		;
-	*pp = g;
 	return 0;
 }
 
 int apsim_tree_remove_group(struct apsim_tree *t, struct apsim_node *dir,
 			    const struct apsim_attr *attrs)
 {
-	struct group **pp;
+	const struct group_set *gs;
+	const struct group *g;
 
 	APSIM_CHECK_ARG(t && dir && attrs);
 	if (!is_dir(dir))
 		return -ENOTDIR;
-	for (pp = &dir->u.dir.groups; *pp; pp = &(*pp)->next) {
-		if ((*pp)->attrs == attrs) {
-			struct group *g = *pp;
+	for (g = groups_begin(dir); g != groups_end(dir); g++) {
+		if (g->attrs == attrs) {
+			bool oom;
 
-			*pp = g->next;
-			apsim__tree_free_group(t, g);
+			gs = apsim__gset_without(t, dir->u.dir.groups,
+						 (unsigned) (g - groups_begin(dir)), &oom);
+			if (oom)
+				return -ENOMEM;
+			apsim__tree_memo_put(t, attrs);
+			apsim__gset_put(t, dir->u.dir.groups);
+			dir->u.dir.groups = gs;
 			return 0;
 		}
 	}
@@ -182,7 +196,7 @@ ssize_t apsim_tree_read(struct apsim_tree *t, const char *path, char *buf, size_
 	if (!a->show)
 		return -EIO; /* dev_attr_show */
 	memset(page, 0, sizeof(page));
-	n = a->show(res.group->obj, page, sizeof(page));
+	n = a->show(group_obj(res.node, res.group), page, sizeof(page));
 	if (n < 0)
 		return n;
 	if (n >= (ssize_t) sizeof(page))
@@ -214,7 +228,7 @@ ssize_t apsim_tree_write(struct apsim_tree *t, const char *path, const char *buf
 		return -EIO; /* dev_attr_store */
 	memcpy(page, buf, len);
 	page[len] = '\0';
-	n = a->store(res.group->obj, page, len);
+	n = a->store(group_obj(res.node, res.group), page, len);
 	if (n > (ssize_t) len)
 		n = (ssize_t) len;
 	return n;

@@ -112,6 +112,8 @@ int apsim_tree_readlink(struct apsim_tree *t, const char *path, char *buf, size_
 	r = apsim__tree_resolve(t, path, false, &res);
 	if (r < 0)
 		return r;
+	if (res.vtarget)
+		return relative_path(res.node, res.vtarget, buf, len);
 	if (res.group || res.node->type != APSIM_NODE_LINK)
 		return -EINVAL;
 	return relative_path(res.node->parent, res.node->u.link.target, buf, len);
@@ -121,7 +123,11 @@ int apsim_tree_readdir(struct apsim_tree *t, const char *path,
 		       int (*fn)(const struct apsim_dirent *ent, void *ctx), void *ctx)
 {
 	struct resolved res;
-	struct apsim_node *dir, *n, *next;
+	const struct apsim_vlink_ops *vops;
+	struct apsim_node *dir, *n;
+	struct apsim_vlink vl;
+	void *cursor = NULL;
+	bool have_vl;
 	const struct group *g;
 	unsigned i;
 	int r;
@@ -133,19 +139,33 @@ int apsim_tree_readdir(struct apsim_tree *t, const char *path,
 	if (res.group)
 		return -ENOTDIR;
 	dir = res.node;
-	for (n = dir->u.dir.first; n; n = next) {
-		struct apsim_dirent ent = {
-		    .name = n->name,
-		    .type = (enum apsim_node_type) n->type,
-		    .ino = n->ino,
-		};
+	/* nodes and virtual links merged in inode order, which is their creation order */
+	vops = dir->u.dir.vops;
+	have_vl = vops && vops->next(dir->u.dir.vobj, &cursor, &vl) > 0;
+	for (n = dir->u.dir.first; n || have_vl; ) {
+		struct apsim_dirent ent;
 
-		next = n->next;
+		if (n && (!have_vl || n->ino < vl.ino)) {
+			ent = (struct apsim_dirent){
+			    .name = n->name,
+			    .type = (enum apsim_node_type) n->type,
+			    .ino = n->ino,
+			};
+			n = n->next;
+		} else {
+			ent = (struct apsim_dirent){
+			    .name = vl.name,
+			    .type = APSIM_NODE_LINK,
+			    .ino = vl.ino,
+			};
+			/* the next link is found before fn runs, as the next node is */
+			have_vl = vops->next(dir->u.dir.vobj, &cursor, &vl) > 0;
+		}
 		r = fn(&ent, ctx);
 		if (r)
 			return r;
 	}
-	for (g = dir->u.dir.groups; g; g = g->next) {
+	for (g = groups_begin(dir); g != groups_end(dir); g++) {
 		for (i = 0; i < g->n; i++) {
 			struct apsim_dirent ent = {
 			    .name = g->attrs[i].name,

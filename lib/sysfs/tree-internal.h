@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 #include "apsim/sysfs.h"
+#include "base/chunk-internal.h"
+#include "sysfs/vlink-internal.h"
 
 #define NAME_MAX_LEN	   255
 #define MAX_SYMLINK_FOLLOW 40
@@ -22,13 +24,36 @@
 #define ATTR_IDX_MAX  (1u << ATTR_IDX_BITS)
 #define ATTR_INO_FLAG (UINT64_C(1) << 63)
 
+/* One attribute table attached to a directory. */
 struct group {
 	const struct apsim_attr *attrs;
-	void *obj;
+	void *obj;     /* its owner object, or GROUP_DIR_OBJ: the directory's u.dir.gobj */
 	uint16_t n;    /* attributes in the table (at most ATTR_IDX_MAX) */
 	uint16_t base; /* index of attrs[0] for inode numbers */
 	uint32_t keys; /* name_key() of every attribute name */
-	struct group *next;
+};
+
+extern char apsim__group_dir_obj;
+#define GROUP_DIR_OBJ ((void *) &apsim__group_dir_obj)
+
+/*
+ * The groups of a directory, in attachment order: an immutable set interned per tree
+ * (group-set.c) and shared by every directory with the same tables, bases and objects.
+ * The owner object that most directories give all their groups (the device) is the
+ * directory's gobj, so 65,536 queue directories share a handful of sets.
+ */
+struct group_set {
+	struct group_set *hnext; /* the tree's hash chain */
+	uint64_t hash;
+	unsigned refs;		 /* directories using it */
+	unsigned n;
+	struct group g[];
+};
+
+struct gset_table {
+	struct group_set **buckets;
+	size_t n_buckets; /* power of two, or 0 */
+	size_t n;
 };
 
 _Static_assert(ATTR_IDX_MAX <= UINT16_MAX, "group indexes fit 16 bits");
@@ -42,8 +67,11 @@ struct apsim_node {
 	union {
 		struct {
 			struct apsim_node *first;
-			struct group *groups;
+			const struct group_set *groups; /* NULL: none */
+			void *gobj;			/* the object of GROUP_DIR_OBJ groups */
 			struct dir_table *table; /* NULL while the dir is small */
+			const struct apsim_vlink_ops *vops; /* virtual links (vlink.c), or NULL */
+			void *vobj;
 		} dir;
 		struct {
 			struct apsim_node *target;
@@ -87,7 +115,7 @@ struct table_memo {
  * header or call; the chunks are freed with the tree.
  */
 #define POOL_ALIGN   8
-#define POOL_CHUNK   (64 * 1024)
+#define POOL_CHUNK   APSIM_CHUNK_SIZE /* lib/base/chunk.c */
 #define NODE_SIZE(l) (offsetof(struct apsim_node, name) + (l) + 1)
 #define POOL_CLASSES ((NODE_SIZE(NAME_MAX_LEN) + POOL_ALIGN - 1) / POOL_ALIGN + 1)
 
@@ -110,14 +138,15 @@ struct apsim_tree {
 	struct table_memo memo[MAX_MEMO];
 	unsigned n_memo;
 	struct pool pool;
+	struct gset_table gsets;
 };
 
-_Static_assert(sizeof(struct group) <= NODE_SIZE(NAME_MAX_LEN), "groups fit the pool classes");
-
 struct resolved {
-	struct apsim_node *node;   /* the node, or the directory owning the attribute */
+	struct apsim_node *node;   /* the node, or the directory owning the attribute or vlink */
 	const struct group *group; /* non-NULL for an attribute */
 	unsigned idx;
+	struct apsim_node *vtarget; /* non-NULL for a virtual link (vlink-internal.h) */
+	uint64_t vino;
 };
 
 /* s equals the first len bytes of name (which holds no NUL there) and ends after them */
@@ -135,6 +164,20 @@ static inline uint32_t name_key(const char *name, size_t len)
 {
 	return UINT32_C(1) << (((unsigned) (unsigned char) name[0] + 7u * (unsigned) len) & 31u);
 }
+/* The groups of dir: for (g = groups_begin(dir); g != groups_end(dir); g++) */
+static inline const struct group *groups_begin(const struct apsim_node *dir)
+{
+	return dir->u.dir.groups ? dir->u.dir.groups->g : NULL;
+}
+static inline const struct group *groups_end(const struct apsim_node *dir)
+{
+	return dir->u.dir.groups ? dir->u.dir.groups->g + dir->u.dir.groups->n : NULL;
+}
+/* The owner object of group g of dir. */
+static inline void *group_obj(const struct apsim_node *dir, const struct group *g)
+{
+	return g->obj == GROUP_DIR_OBJ ? dir->u.dir.gobj : g->obj;
+}
 static inline bool is_dir(const struct apsim_node *n)
 {
 	return n->type == APSIM_NODE_DIR;
@@ -142,6 +185,15 @@ static inline bool is_dir(const struct apsim_node *n)
 static inline uint64_t attr_ino(const struct apsim_node *dir, const struct group *g, unsigned i)
 {
 	return ATTR_INO_FLAG | (dir->ino << ATTR_IDX_BITS) | (g->base + i);
+}
+
+/* --- vlink.c --- */
+
+/* The virtual link of dir named name[0..len) into *ret: true, or false if none. */
+static inline bool vlink_find(const struct apsim_node *dir, const char *name, size_t len,
+			      struct apsim_vlink *ret)
+{
+	return dir->u.dir.vops && dir->u.dir.vops->lookup(dir->u.dir.vobj, name, len, ret) > 0;
 }
 
 /* --- tree.c --- */
@@ -162,8 +214,23 @@ struct table_memo *apsim__tree_memo_find(struct apsim_tree *t, const struct apsi
 /* One more group of a valid table is attached (m its memo, or NULL to remember it). */
 void apsim__tree_memo_get(struct apsim_tree *t, struct table_memo *m,
 			  const struct apsim_attr *attrs, unsigned n, uint32_t keys);
-/* Frees a detached group and forgets its table with its last group. */
-void apsim__tree_free_group(struct apsim_tree *t, struct group *g);
+/* A group of attrs is detached: the table is forgotten with its last group. */
+void apsim__tree_memo_put(struct apsim_tree *t, const struct apsim_attr *attrs);
+
+/* --- group-set.c --- */
+
+/* The interned set of old's groups and then add (old NULL: none), with one more reference;
+ * NULL when out of memory. old keeps its reference. */
+const struct group_set *apsim__gset_with(struct apsim_tree *t, const struct group_set *old,
+					 const struct group *add);
+/* The interned set of old's groups but the one at idx (NULL when none is left), with one more
+ * reference; NULL also when out of memory (*ret_oom set). old keeps its reference. */
+const struct group_set *apsim__gset_without(struct apsim_tree *t, const struct group_set *old,
+					    unsigned idx, bool *ret_oom);
+/* Drops a reference; the set is freed with its last one. NULL is ignored. */
+void apsim__gset_put(struct apsim_tree *t, const struct group_set *gs);
+/* Frees the tree's (empty) set table. */
+void apsim__gset_table_free(struct apsim_tree *t);
 /* Resolves path from the root, following links in every component but the last one unless
  * follow_last: -ENOENT, -ENOTDIR, -ELOOP, -ENAMETOOLONG. */
 int apsim__tree_resolve(struct apsim_tree *t, const char *path, bool follow_last,

@@ -4,8 +4,8 @@
  * and symlinks, their names and per-directory tables, finding an attribute in a directory's
  * groups, and resolving a path (lookup, stat). Calls only lib/base.
  *
- * Only directories and symlinks are real nodes. Attributes are virtual: a directory keeps a
- * list of attached attribute tables (groups) with their owner object, and an attribute is
+ * Only directories and symlinks are real nodes. Attributes are virtual: a directory keeps an
+ * interned set of attached attribute tables (groups) with their owner objects, and an attribute is
  * found by scanning those few tables. Every directory keeps its children on a doubly-linked
  * list in creation order (readdir order, O(1) removal); a directory with more than
  * SMALL_DIR children also gets its own hash table of them, so lookup, insertion and removal
@@ -24,7 +24,8 @@
  *
  * The files of the tree, lowest first (each calls only the ones before it, through
  * tree-internal.h): tree.c (nodes, names, directory tables, attribute lookup, path
- * resolution), attr.c (groups: attaching and detaching tables; open checks, read and
+ * resolution; vlink.c gives a directory its virtual links, group-set.c interns the sets of
+ * attached tables), attr.c (groups: attaching and detaching tables; open checks, read and
  * write), path.c (node paths, link targets, readdir).
  */
 #include <assert.h>
@@ -52,6 +53,7 @@
 #endif
 
 #include "apsim/sysfs.h"
+#include "base/chunk-internal.h"
 #include "base/macro-internal.h"
 #include "sysfs/tree-internal.h"
 
@@ -67,7 +69,7 @@ void *apsim__tree_pool_alloc(struct pool *p, size_t size)
 		return obj;
 	}
 	if (p->left < size) {
-		struct pool_chunk *c = malloc(POOL_CHUNK);
+		struct pool_chunk *c = apsim__chunk_alloc();
 
 		if (!c)
 			return NULL;
@@ -99,8 +101,8 @@ static void pool_done(struct pool *p)
 
 	for (c = p->chunks; c; c = next) {
 		next = c->next;
-		UNPOISON(c, POOL_CHUNK);
-		free(c);
+		UNPOISON(c, sizeof(*c));
+		apsim__chunk_free(c);
 	}
 	memset(p, 0, sizeof(*p));
 }
@@ -253,7 +255,7 @@ const struct apsim_attr *apsim__tree_find_attr(const struct apsim_node *dir, con
 	const struct group *g;
 	unsigned i;
 
-	for (g = dir->u.dir.groups; g; g = g->next) {
+	for (g = groups_begin(dir); g != groups_end(dir); g++) {
 		if (!(g->keys & key))
 			continue;
 		for (i = 0; i < g->n; i++) {
@@ -307,7 +309,8 @@ static int new_node(struct apsim_tree *t, struct apsim_node *parent, const char 
 	} else if (list_find(parent, name, len, &count)) {
 		return -EEXIST;
 	}
-	if (apsim__tree_find_attr(parent, name, len, NULL, NULL))
+	if (apsim__tree_find_attr(parent, name, len, NULL, NULL) ||
+	    vlink_find(parent, name, len, &(struct apsim_vlink){0}))
 		return -EEXIST;
 
 	if (!tb && count >= SMALL_DIR) {
@@ -391,18 +394,12 @@ void apsim__tree_memo_get(struct apsim_tree *t, struct table_memo *m,
 }
 
 /* A group of attrs is detached: the table is forgotten with its last group. */
-static void memo_put(struct apsim_tree *t, const struct apsim_attr *attrs)
+void apsim__tree_memo_put(struct apsim_tree *t, const struct apsim_attr *attrs)
 {
 	struct table_memo *m = apsim__tree_memo_find(t, attrs);
 
 	if (m && --m->refs == 0)
 		*m = t->memo[--t->n_memo];
-}
-
-void apsim__tree_free_group(struct apsim_tree *t, struct group *g)
-{
-	memo_put(t, g->attrs);
-	pool_free(&t->pool, g, sizeof(*g));
 }
 
 static void remove_node(struct apsim_tree *t, struct apsim_node *node);
@@ -418,17 +415,16 @@ static void remove_node(struct apsim_tree *t, struct apsim_node *node)
 	struct apsim_node *parent = node->parent;
 
 	if (is_dir(node)) {
-		struct group *g, *gnext;
+		const struct group *g;
 
 		/* the dir goes away: drop its table first, children need no unhashing */
 		table_free(node);
 		/* always take the first child: removing one may remove a sibling link */
 		while (node->u.dir.first)
 			remove_node(t, node->u.dir.first);
-		for (g = node->u.dir.groups; g; g = gnext) {
-			gnext = g->next;
-			apsim__tree_free_group(t, g);
-		}
+		for (g = groups_begin(node); g != groups_end(node); g++)
+			apsim__tree_memo_put(t, g->attrs);
+		apsim__gset_put(t, node->u.dir.groups);
 		node->u.dir.groups = NULL;
 	} else {
 		struct apsim_node *tg = node->u.link.target;
@@ -488,6 +484,7 @@ void apsim_tree_free(struct apsim_tree *t)
 	remove_node(t, t->root);
 	free(t->root);
 	pool_done(&t->pool);
+	apsim__gset_table_free(t);
 	free(t);
 }
 
@@ -634,6 +631,7 @@ int apsim__tree_resolve(struct apsim_tree *t, const char *path, bool follow_last
 		size_t len = 0;
 		bool last, trailing_slash;
 		struct apsim_node *child;
+		struct apsim_vlink vl;
 		const struct group *g;
 		unsigned idx;
 		int r;
@@ -652,7 +650,22 @@ int apsim__tree_resolve(struct apsim_tree *t, const char *path, bool follow_last
 			continue;
 
 		child = apsim__tree_child_find(cur, c, len);
-		if (!child) {
+		if (!child && vlink_find(cur, c, len, &vl)) {
+			if (last && !follow_last && !trailing_slash) {
+				ret->node = cur;
+				ret->group = NULL;
+				ret->idx = 0;
+				ret->vtarget = vl.target;
+				ret->vino = vl.ino;
+				return 0;
+			}
+			/* the virtual link counts as one link followed */
+			if (++nfollow > MAX_SYMLINK_FOLLOW)
+				return -ELOOP;
+			child = follow(vl.target, &nfollow);
+			if (!child)
+				return -ELOOP;
+		} else if (!child) {
 			if (!apsim__tree_find_attr(cur, c, len, &g, &idx))
 				return -ENOENT;
 			if (!last || trailing_slash)
@@ -660,6 +673,7 @@ int apsim__tree_resolve(struct apsim_tree *t, const char *path, bool follow_last
 			ret->node = cur;
 			ret->group = g;
 			ret->idx = idx;
+			ret->vtarget = NULL;
 			return 0;
 		}
 		if (child->type == APSIM_NODE_LINK && (!last || follow_last || trailing_slash)) {
@@ -678,12 +692,17 @@ int apsim__tree_resolve(struct apsim_tree *t, const char *path, bool follow_last
 	ret->node = cur;
 	ret->group = NULL;
 	ret->idx = 0;
+	ret->vtarget = NULL;
 	return 0;
 }
 
 static void fill_info(const struct resolved *res, struct apsim_node_info *info)
 {
-	if (res->group) {
+	if (res->vtarget) {
+		info->type = APSIM_NODE_LINK;
+		info->mode = 0777;
+		info->ino = res->vino;
+	} else if (res->group) {
 		info->type = APSIM_NODE_ATTR;
 		info->mode = res->group->attrs[res->idx].mode & 07777;
 		info->ino = attr_ino(res->node, res->group, res->idx);
@@ -743,6 +762,12 @@ int apsim_tree_mkdir_p(struct apsim_tree *t, const char *path, struct apsim_node
 		if (step_dots(&cur, c, len))
 			continue;
 		child = apsim__tree_child_find(cur, c, len);
+		if (!child) {
+			struct apsim_vlink vl;
+
+			if (vlink_find(cur, c, len, &vl))
+				child = vl.target;
+		}
 		if (child) {
 			child = follow(child, &nfollow);
 			if (!child)

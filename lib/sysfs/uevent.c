@@ -7,12 +7,15 @@
  * numbers never repeat (they start at 1 and increase by one per event, like the kernel's
  * uevent_seqnum). apsim_uevent_log_set_cap() changes the cap.
  *
- * Storage: an event is one packed record in a chunked arena that is freed oldest first, so an
- * emission costs no allocation of its own. A record holds its DEVPATH= and its other env
- * strings back to back, each short string that many events share stored once per log
- * (interned) and referred to by a byte; ACTION= and SEQNUM= are rebuilt from the action and
- * the seqnum. The public struct apsim_uevent of an event is built when it is first asked for;
- * a listener gets one on the stack, valid during the call.
+ * Storage: an event is one packed, byte-aligned record in a chunked arena that is freed oldest
+ * first, so an emission costs no allocation of its own. A record holds its env strings back
+ * to back: each short string that many events share is stored once per log (interned) and
+ * referred to by a byte, and DEVPATH='s directory ("DEVPATH=/devices/ap/card04") is interned
+ * apart and referred to by two bytes, so a queue's record keeps "/04.0020" of its devpath.
+ * ACTION= and SEQNUM= are rebuilt from the action and the seqnum; the seqnum is not stored
+ * (the log's events have consecutive seqnums) and the timestamp is kept once per run of
+ * events that share it. The public struct apsim_uevent of an event is built when it is first
+ * asked for; a listener gets one on the stack, valid during the call.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -24,11 +27,11 @@
 #include <jansson.h>
 
 #include "apsim/uevent.h"
+#include "base/chunk-internal.h"
 #include "base/macro-internal.h"
 
 #define LOG_MIN_ALLOC 64
-#define CHUNK_SIZE    (256u * 1024u)
-#define REC_ALIGN     8u
+#define CHUNK_SIZE    APSIM_CHUNK_SIZE /* lib/base/chunk.c; a larger record is malloc()ed */
 
 struct listener {
 	apsim_uevent_listener_fn fn;
@@ -36,16 +39,14 @@ struct listener {
 };
 
 /*
- * One event as the log keeps it. ACTION= (from the action) and SEQNUM= (from the seqnum)
- * are not stored; each env string in between is a tag byte, then, for tag 0, the string
- * itself NUL-terminated, else the string is the log's interned string tag - 1. DEVPATH=
- * (env[1]) is always stored in full; the devpath and subsystem are the values of env[1] and
- * env[2]. The public struct apsim_uevent (with its 32 env pointers) is only built for an
- * event that is asked for (apsim_uevent_log_get) or handed to listeners.
+ * One event as the log keeps it: the action and the env count, then the env strings between
+ * ACTION= and SEQNUM=. DEVPATH= (env[1]) comes first as two bytes, the interned directory's
+ * index + 1 (big-endian), then the rest of it NUL-terminated (with index 0, the whole string).
+ * Every other env string is a tag byte, then, for tag 0, the string itself NUL-terminated,
+ * else the string is the log's interned string tag - 1. The devpath and subsystem are the
+ * values of env[1] and env[2].
  */
 struct record {
-	uint64_t seqnum;
-	uint64_t usec;
 	unsigned char action;
 	unsigned char n_env;
 	char data[];
@@ -60,10 +61,18 @@ struct record {
 #define INTERN_MAXLEN 48
 #define INTERN_SLOTS  512 /* hash index, power of two, at most half full */
 
+/* Interned DEVPATH= directories, up to DIR_MAX of them, each at most DIR_MAXLEN bytes. */
+#define DIR_MAX	       65535u
+#define DIR_MAXLEN     240u
+#define DIR_MIN_SLOTS  64u
+
 /* "SEQNUM=" and up to 20 digits */
 #define SEQ_ENV_LEN 28
+/* a DEVPATH= is split into an interned directory and the rest only when it is shorter */
+#define DEVPATH_ENV_MAX 512u
 
-/* The public view of an event, with the SEQNUM= string it points to. */
+/* The public view of an event, with the SEQNUM= string it points to; a DEVPATH= of an
+ * interned directory is rebuilt in a buffer after it (view_devpath_size() bytes). */
 struct view {
 	struct apsim_uevent ev; /* first: a struct view * is freed as its ev */
 	char seq[SEQ_ENV_LEN];
@@ -76,28 +85,46 @@ struct chunk {
 	char data[];
 };
 
-_Static_assert(offsetof(struct chunk, data) % REC_ALIGN == 0 &&
-		       _Alignof(struct record) <= REC_ALIGN,
-	       "records in a chunk are aligned");
+/* A chunk goes back where it came from (chunk.c, or malloc for an outsized record). */
+static void chunk_release(struct chunk *c)
+{
+	if (c->size > CHUNK_SIZE - sizeof(*c))
+		free(c);
+	else
+		apsim__chunk_free(c);
+}
 
-struct entry {
-	struct record *rec;
-	struct view *view; /* built on the first apsim_uevent_log_get(), else NULL */
+/* The timestamp of the events from seqnum on (up to the next run's). */
+struct usec_run {
+	uint64_t seqnum;
+	uint64_t usec;
+};
+
+struct dir_intern {
+	char **s;		/* "DEVPATH=/devices/ap/card04", index + 1 is the record's tag */
+	unsigned char *len;
+	unsigned n, alloc;
+	uint16_t *slots; /* 0: empty, else index + 1; at most half full */
+	unsigned n_slots;
 };
 
 struct apsim_uevent_log {
-	struct entry *entries;
+	struct record **entries;
+	struct view **views; /* NULL until the first apsim_uevent_log_get(), then beside entries */
 	size_t n, alloc;
 	size_t cap;
-	uint64_t next_seqnum;
+	uint64_t next_seqnum; /* entries[i] has seqnum next_seqnum - n + i */
+	struct usec_run *runs;
+	size_t n_runs, runs_alloc;
 	struct chunk *first_chunk, *last_chunk;
-	struct view oom_view; /* what get() returns when it cannot allocate */
+	struct view *oom_view; /* what get() returns when it cannot allocate */
 	struct listener *listeners;
 	size_t n_listeners;
 	char *interned[INTERN_MAX];
 	unsigned char interned_len[INTERN_MAX];
 	unsigned n_interned;
 	unsigned char intern_slots[INTERN_SLOTS]; /* 0: empty, else index + 1 */
+	struct dir_intern dirs;
 };
 
 static const char *const action_names[_APSIM_UEVENT_MAX] = {
@@ -149,21 +176,82 @@ static size_t fmt_u64(uint64_t v, char *buf)
 	return n;
 }
 
-/* The public view of a record; the stored and interned strings stay where they are. */
-static void record_view(const struct apsim_uevent_log *log, const struct record *rec,
-			struct view *v)
+/* The seqnum of entries[idx]. */
+static uint64_t entry_seqnum(const struct apsim_uevent_log *log, size_t idx)
 {
-	const char *p = rec->data;
+	return log->next_seqnum - log->n + idx;
+}
+
+/* The timestamp of the event seqnum: the run that holds it (the last one starting at or
+ * before it). */
+static uint64_t seq_usec(const struct apsim_uevent_log *log, uint64_t seqnum)
+{
+	size_t lo = 0, hi = log->n_runs;
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (log->runs[mid].seqnum <= seqnum)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return log->n_runs ? log->runs[lo].usec : 0;
+}
+
+/* The interned directory of a record's DEVPATH= (NULL for none) and where the rest starts. */
+static const char *record_dir(const struct apsim_uevent_log *log, const struct record *rec,
+			      size_t *ret_len, const char **ret_rest)
+{
+	const unsigned char *d = (const unsigned char *) rec->data;
+	unsigned tag = (unsigned) d[0] << 8 | d[1];
+
+	*ret_rest = rec->data + 2;
+	if (!tag) {
+		*ret_len = 0;
+		return NULL;
+	}
+	*ret_len = log->dirs.len[tag - 1];
+	return log->dirs.s[tag - 1];
+}
+
+/* Bytes of the DEVPATH= a view of rec rebuilds (0: it points into the record). */
+static size_t view_devpath_size(const struct apsim_uevent_log *log, const struct record *rec)
+{
+	const char *rest;
+	size_t dl;
+
+	return record_dir(log, rec, &dl, &rest) ? dl + strlen(rest) + 1 : 0;
+}
+
+/* The public view of a record with the given seqnum; the stored and interned strings stay
+ * where they are, an interned DEVPATH= directory and the rest are joined in v->devpath. */
+static void record_view(const struct apsim_uevent_log *log, const struct record *rec,
+			uint64_t seqnum, struct view *v, char *devpath_buf)
+{
 	struct apsim_uevent *ev = &v->ev;
 	unsigned i, last = rec->n_env - 1u;
+	const char *dir, *p;
+	size_t dl;
 
 	memset(ev, 0, sizeof(*ev));
-	ev->seqnum = rec->seqnum;
-	ev->usec = rec->usec;
+	ev->seqnum = seqnum;
+	ev->usec = seq_usec(log, seqnum);
 	ev->action = (enum apsim_uevent_action) rec->action;
 	ev->n_env = rec->n_env;
 	ev->env[0] = (char *) action_envs[rec->action];
-	for (i = 1; i < last; i++) {
+	dir = record_dir(log, rec, &dl, &p);
+	if (dir) {
+		size_t rl = strlen(p);
+
+		memcpy(devpath_buf, dir, dl);
+		memcpy(devpath_buf + dl, p, rl + 1);
+		ev->env[1] = devpath_buf;
+	} else {
+		ev->env[1] = (char *) p;
+	}
+	p += strlen(p) + 1;
+	for (i = 2; i < last; i++) {
 		unsigned char tag = (unsigned char) *p++;
 
 		if (tag) {
@@ -174,7 +262,7 @@ static void record_view(const struct apsim_uevent_log *log, const struct record 
 		}
 	}
 	memcpy(v->seq, "SEQNUM=", strlen("SEQNUM="));
-	fmt_u64(rec->seqnum, v->seq + strlen("SEQNUM="));
+	fmt_u64(seqnum, v->seq + strlen("SEQNUM="));
 	ev->env[last] = v->seq;
 	ev->devpath = ev->env[1] + strlen("DEVPATH=");
 	ev->subsystem = ev->env[2] + strlen("SUBSYSTEM=");
@@ -189,7 +277,13 @@ static uint32_t intern_hash(const char *s, size_t len)
 	memcpy(&b, s + len - n, n);
 	a = (a ^ len) * UINT64_C(0x9E3779B97F4A7C15);
 	b = (b + a) * UINT64_C(0xC2B2AE3D27D4EB4F);
-	return (uint32_t) ((a ^ b) >> 32);
+	/* fold the high bytes down (fmix64): strings that differ only in their last bytes, as
+	 * "DEVPATH=/devices/ap/card04" and "...card05" do, must not share a slot */
+	a ^= b;
+	a ^= a >> 33;
+	a *= UINT64_C(0xFF51AFD7ED558CCD);
+	a ^= a >> 33;
+	return (uint32_t) a;
 }
 
 /* The tag of s (len bytes): its interned index + 1, 0 if it is not (and cannot be) interned. */
@@ -220,6 +314,82 @@ static unsigned char intern(struct apsim_uevent_log *log, const char *s, size_t 
 	return (unsigned char) log->n_interned;
 }
 
+static int dirs_grow_slots(struct dir_intern *d)
+{
+	unsigned n_slots = d->n_slots ? d->n_slots * 2 : DIR_MIN_SLOTS;
+	uint16_t *slots = calloc(n_slots, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (unsigned k = 0; k < d->n; k++) {
+		unsigned i = intern_hash(d->s[k], d->len[k]) & (n_slots - 1);
+
+		while (slots[i])
+			i = (i + 1) & (n_slots - 1);
+		slots[i] = (uint16_t) (k + 1);
+	}
+	free(d->slots);
+	d->slots = slots;
+	d->n_slots = n_slots;
+	return 0;
+}
+
+/* The tag of the directory s (len bytes, "DEVPATH=/devices/ap/card04"): its interned index
+ * + 1, 0 if it is not (and cannot be) interned. */
+static unsigned intern_dir(struct dir_intern *d, const char *s, size_t len)
+{
+	unsigned i;
+	char *copy;
+
+	if (len > DIR_MAXLEN)
+		return 0;
+	if ((d->n + 1) * 2 > d->n_slots) {
+		if (d->n >= DIR_MAX || dirs_grow_slots(d) < 0)
+			goto lookup_only;
+	}
+	for (i = intern_hash(s, len) & (d->n_slots - 1); d->slots[i]; i = (i + 1) & (d->n_slots - 1)) {
+		unsigned k = d->slots[i] - 1u;
+
+		if (d->len[k] == len && memcmp(d->s[k], s, len) == 0)
+			return d->slots[i];
+	}
+	if (d->n == d->alloc) {
+		unsigned alloc = d->alloc ? d->alloc * 2 : 16;
+		char **ns = realloc(d->s, alloc * sizeof(*ns));
+		unsigned char *nl;
+
+		if (!ns)
+			return 0;
+		d->s = ns;
+		nl = realloc(d->len, alloc);
+		if (!nl)
+			return 0;
+		d->len = nl;
+		d->alloc = alloc;
+	}
+	copy = malloc(len + 1);
+	if (!copy)
+		return 0;
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	d->s[d->n] = copy;
+	d->len[d->n] = (unsigned char) len;
+	d->slots[i] = (uint16_t) ++d->n;
+	return d->n;
+
+lookup_only:
+	/* the index is full: only a directory interned before can be used */
+	if (!d->n_slots)
+		return 0;
+	for (i = intern_hash(s, len) & (d->n_slots - 1); d->slots[i]; i = (i + 1) & (d->n_slots - 1)) {
+		unsigned k = d->slots[i] - 1u;
+
+		if (d->len[k] == len && memcmp(d->s[k], s, len) == 0)
+			return d->slots[i];
+	}
+	return 0;
+}
+
 int apsim_uevent_log_new(struct apsim_uevent_log **ret)
 {
 	struct apsim_uevent_log *log;
@@ -228,6 +398,11 @@ int apsim_uevent_log_new(struct apsim_uevent_log **ret)
 	log = calloc(1, sizeof(*log));
 	if (!log)
 		return -ENOMEM;
+	log->oom_view = malloc(sizeof(*log->oom_view) + DEVPATH_ENV_MAX);
+	if (!log->oom_view) {
+		free(log);
+		return -ENOMEM;
+	}
 	log->cap = APSIM_UEVENT_LOG_CAP;
 	log->next_seqnum = 1;
 	*ret = log;
@@ -241,14 +416,23 @@ void apsim_uevent_log_free(struct apsim_uevent_log *log)
 
 	if (!log)
 		return;
-	for (i = 0; i < log->n; i++)
-		free(log->entries[i].view);
+	if (log->views)
+		for (i = 0; i < log->n; i++)
+			free(log->views[i]);
 	for (i = 0; i < log->n_interned; i++)
 		free(log->interned[i]);
+	for (i = 0; i < log->dirs.n; i++)
+		free(log->dirs.s[i]);
 	for (c = log->first_chunk; c; c = next) {
 		next = c->next;
-		free(c);
+		chunk_release(c);
 	}
+	free(log->dirs.s);
+	free(log->dirs.len);
+	free(log->dirs.slots);
+	free(log->oom_view);
+	free(log->runs);
+	free(log->views);
 	free(log->entries);
 	free(log->listeners);
 	free(log);
@@ -269,21 +453,33 @@ size_t apsim_uevent_log_count(const struct apsim_uevent_log *log)
 const struct apsim_uevent *apsim_uevent_log_get(const struct apsim_uevent_log *log, size_t idx)
 {
 	struct apsim_uevent_log *l = (struct apsim_uevent_log *) log;
-	struct entry *e;
+	const struct record *rec;
+	struct view *v;
+	size_t size;
 
 	if (!log || idx >= log->n)
 		return NULL;
-	e = &l->entries[idx];
-	if (!e->view) {
-		e->view = malloc(sizeof(*e->view));
-		if (!e->view) {
-			/* out of memory: a view valid until the next call */
-			record_view(l, e->rec, &l->oom_view);
-			return &l->oom_view.ev;
-		}
-		record_view(l, e->rec, e->view);
+	if (!l->views) {
+		l->views = calloc(l->alloc, sizeof(*l->views));
+		if (!l->views)
+			goto out_oom;
 	}
-	return &e->view->ev;
+	if (l->views[idx])
+		return &l->views[idx]->ev;
+	rec = l->entries[idx];
+	size = sizeof(*v) + view_devpath_size(l, rec);
+	v = malloc(size);
+	if (!v)
+		goto out_oom;
+	record_view(l, rec, entry_seqnum(l, idx), v, (char *) (v + 1));
+	l->views[idx] = v;
+	return &v->ev;
+
+out_oom:
+	/* out of memory: a view valid until the next call */
+	record_view(l, l->entries[idx], entry_seqnum(l, idx), l->oom_view,
+		    (char *) (l->oom_view + 1));
+	return &l->oom_view->ev;
 }
 
 int apsim_uevent_log_add_listener(struct apsim_uevent_log *log, apsim_uevent_listener_fn fn,
@@ -322,16 +518,26 @@ void apsim_uevent_log_remove_listener(struct apsim_uevent_log *log, int id)
 /* Drops the oldest events up to (not including) index drop, and the chunks they used. */
 static void drop_oldest(struct apsim_uevent_log *log, size_t drop)
 {
+	uint64_t first_kept = entry_seqnum(log, drop);
 	uintptr_t keep;
-	size_t i;
+	size_t i, r;
 
-	for (i = 0; i < drop; i++)
-		free(log->entries[i].view);
+	if (log->views) {
+		for (i = 0; i < drop; i++)
+			free(log->views[i]);
+		memmove(log->views, log->views + drop, (log->n - drop) * sizeof(*log->views));
+		memset(log->views + log->n - drop, 0, drop * sizeof(*log->views));
+	}
 	memmove(log->entries, log->entries + drop, (log->n - drop) * sizeof(*log->entries));
 	log->n -= drop;
+	/* the runs before the one holding the oldest kept event go */
+	for (r = 0; r + 1 < log->n_runs && log->runs[r + 1].seqnum <= first_kept; r++)
+		;
+	memmove(log->runs, log->runs + r, (log->n_runs - r) * sizeof(*log->runs));
+	log->n_runs -= r;
 	/* records are appended in order: every chunk before the one holding the oldest kept
 	 * record holds dropped records only */
-	keep = log->n ? (uintptr_t) log->entries[0].rec : 0;
+	keep = log->n ? (uintptr_t) log->entries[0] : 0;
 	while (log->first_chunk) {
 		struct chunk *c = log->first_chunk;
 
@@ -342,16 +548,16 @@ static void drop_oldest(struct apsim_uevent_log *log, size_t drop)
 			break;
 		}
 		log->first_chunk = c->next;
-		free(c);
+		chunk_release(c);
 	}
 	if (!log->first_chunk)
 		log->last_chunk = NULL;
 }
 
-/* Makes room for one more event: grows the array, or drops the oldest half at the cap. */
+/* Makes room for one more event: grows the arrays, or drops the oldest half at the cap. */
 static int make_room(struct apsim_uevent_log *log)
 {
-	struct entry *ne;
+	struct record **ne;
 	size_t alloc;
 
 	if (log->n >= log->cap)
@@ -363,6 +569,14 @@ static int make_room(struct apsim_uevent_log *log)
 		alloc = log->cap;
 	if (alloc <= log->n)
 		alloc = log->n + 1;
+	if (log->views) {
+		struct view **nv = realloc(log->views, alloc * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		memset(nv + log->alloc, 0, (alloc - log->alloc) * sizeof(*nv));
+		log->views = nv;
+	}
 	ne = realloc(log->entries, alloc * sizeof(*ne));
 	if (!ne)
 		return -ENOMEM;
@@ -371,16 +585,40 @@ static int make_room(struct apsim_uevent_log *log)
 	return 0;
 }
 
+/* The event with seqnum has timestamp usec: a new run unless the last one has it. */
+static int note_usec(struct apsim_uevent_log *log, uint64_t seqnum, uint64_t usec)
+{
+	if (log->n_runs && log->runs[log->n_runs - 1].usec == usec)
+		return 0;
+	if (log->n_runs == log->runs_alloc) {
+		size_t alloc = log->runs_alloc ? log->runs_alloc * 2 : 16;
+		struct usec_run *nr = realloc(log->runs, alloc * sizeof(*nr));
+
+		if (!nr)
+			return -ENOMEM;
+		log->runs = nr;
+		log->runs_alloc = alloc;
+	}
+	log->runs[log->n_runs].seqnum = seqnum;
+	log->runs[log->n_runs].usec = usec;
+	log->n_runs++;
+	return 0;
+}
+
 /* Room for a record of size bytes at the end of the chunk list. */
 static struct record *record_alloc(struct apsim_uevent_log *log, size_t size)
 {
 	struct chunk *c = log->last_chunk;
 
-	size = (size + REC_ALIGN - 1) & ~(size_t) (REC_ALIGN - 1);
 	if (!c || c->size - c->used < size) {
-		size_t csize = size > CHUNK_SIZE - sizeof(*c) ? size : CHUNK_SIZE - sizeof(*c);
+		size_t csize = CHUNK_SIZE - sizeof(*c);
 
-		c = malloc(sizeof(*c) + csize);
+		if (size > csize) {
+			csize = size;
+			c = malloc(sizeof(*c) + csize);
+		} else {
+			c = apsim__chunk_alloc();
+		}
 		if (!c)
 			return NULL;
 		c->next = NULL;
@@ -396,17 +634,21 @@ static struct record *record_alloc(struct apsim_uevent_log *log, size_t size)
 	return (struct record *) (c->data + c->used - size);
 }
 
+/* Appends key + value (vl bytes) and a NUL to a record. */
+static char *put_str(char *p, const char *key, size_t kl, const char *value, size_t vl)
+{
+	memcpy(p, key, kl);
+	memcpy(p + kl, value, vl);
+	p[kl + vl] = '\0';
+	return p + kl + vl + 1;
+}
+
 /* Appends one env string (key + value, vl bytes) to a record: its tag, then it if not interned. */
 static char *put_env(char *p, unsigned char tag, const char *key, size_t kl, const char *value,
 		     size_t vl)
 {
 	*p++ = (char) tag;
-	if (tag)
-		return p;
-	memcpy(p, key, kl);
-	memcpy(p + kl, value, vl);
-	p[kl + vl] = '\0';
-	return p + kl + vl + 1;
+	return tag ? p : put_str(p, key, kl, value, vl);
 }
 
 int apsim_uevent_emit(struct apsim_uevent_log *log, uint64_t usec, enum apsim_uevent_action action,
@@ -416,8 +658,10 @@ int apsim_uevent_emit(struct apsim_uevent_log *log, uint64_t usec, enum apsim_ue
 	size_t lens[APSIM_UEVENT_MAX_ENV];
 	unsigned char tags[APSIM_UEVENT_MAX_ENV];
 	char sub[sizeof("SUBSYSTEM=") + INTERN_MAXLEN];
-	const char *const *list;
+	char dir[DIR_MAXLEN];
+	const char *const *list, *rest = devpath, *slash;
 	size_t dl, sl, size, i, n_env = 3;
+	unsigned dir_tag = 0;
 	struct record *rec;
 	char *p;
 	int r;
@@ -438,8 +682,21 @@ int apsim_uevent_emit(struct apsim_uevent_log *log, uint64_t usec, enum apsim_ue
 
 	dl = strlen(devpath);
 	sl = strlen(subsystem);
-	/* every stored env string: a tag byte, then the string and its NUL unless interned */
-	size = sizeof(*rec) + 1 + sizeof("DEVPATH=") + dl;
+	/* DEVPATH=: two bytes for its directory, then the rest, or the whole string */
+	slash = strrchr(devpath, '/');
+	if (slash && slash > devpath && strlen("DEVPATH=") + (size_t) (slash - devpath) <= DIR_MAXLEN &&
+	    sizeof("DEVPATH=") + dl <= DEVPATH_ENV_MAX) {
+		size_t k = (size_t) (slash - devpath);
+
+		memcpy(dir, "DEVPATH=", strlen("DEVPATH="));
+		memcpy(dir + strlen("DEVPATH="), devpath, k);
+		dir_tag = intern_dir(&log->dirs, dir, strlen("DEVPATH=") + k);
+		if (dir_tag)
+			rest = slash;
+	}
+	size = sizeof(*rec) + 2 + (dir_tag ? strlen(rest) + 1 : sizeof("DEVPATH=") + dl);
+	/* every other stored env string: a tag byte, then the string and its NUL unless
+	 * interned */
 	size += 1; /* SUBSYSTEM='s tag */
 	tags[2] = 0;
 	if (strlen("SUBSYSTEM=") + sl <= INTERN_MAXLEN) {
@@ -464,15 +721,21 @@ int apsim_uevent_emit(struct apsim_uevent_log *log, uint64_t usec, enum apsim_ue
 	r = make_room(log);
 	if (r < 0)
 		return r;
+	r = note_usec(log, log->next_seqnum, usec);
+	if (r < 0)
+		return r;
 	rec = record_alloc(log, size);
 	if (!rec)
 		return -ENOMEM;
-	rec->seqnum = log->next_seqnum;
-	rec->usec = usec;
 	rec->action = (unsigned char) action;
 	rec->n_env = (unsigned char) (n_env + 1);
 	p = rec->data;
-	p = put_env(p, 0, "DEVPATH=", strlen("DEVPATH="), devpath, dl);
+	*p++ = (char) (dir_tag >> 8);
+	*p++ = (char) (dir_tag & 0xff);
+	if (dir_tag)
+		p = put_str(p, "", 0, rest, strlen(rest));
+	else
+		p = put_str(p, "DEVPATH=", strlen("DEVPATH="), devpath, dl);
 	p = put_env(p, tags[2], "SUBSYSTEM=", strlen("SUBSYSTEM="), subsystem, sl);
 	i = 3;
 	for (list = env_extra; list && *list; list++, i++)
@@ -480,8 +743,7 @@ int apsim_uevent_emit(struct apsim_uevent_log *log, uint64_t usec, enum apsim_ue
 	for (list = dev_vars; list && *list; list++, i++)
 		p = put_env(p, tags[i], "", 0, *list, lens[i]);
 
-	log->entries[log->n].rec = rec;
-	log->entries[log->n].view = NULL;
+	log->entries[log->n] = rec;
 	log->n++;
 	log->next_seqnum++;
 
@@ -491,9 +753,10 @@ int apsim_uevent_emit(struct apsim_uevent_log *log, uint64_t usec, enum apsim_ue
 	 * event.
 	 */
 	if (log->n_listeners) {
+		char devpath_buf[DEVPATH_ENV_MAX];
 		struct view view;
 
-		record_view(log, rec, &view);
+		record_view(log, rec, log->next_seqnum - 1, &view, devpath_buf);
 		for (i = 0; i < log->n_listeners; i++) {
 			struct listener l = log->listeners[i];
 

@@ -11,11 +11,24 @@
 #include <stdlib.h>
 
 #include "apsim/sysfs.h"
-#include "bus/bus-internal.h"
+#include <string.h>
+
+#include "base/chunk-internal.h"
 #include "base/kstrto-internal.h"
+#include "bus/bus-internal.h"
+
+/* zqueue objects come from chunks (lib/base/chunk.c): one per bound queue, 65,536 on a
+ * full machine, without a malloc header each and on huge pages */
+struct zqueue_chunk {
+	struct zqueue_chunk *next;
+};
 
 struct apsim_zcrypt {
 	struct apsim_bus *bus;
+	struct zqueue_chunk *zq_chunks;
+	struct zqueue *zq_free;      /* freed ones, reused first (linked through zc) */
+	char *zq_cur;                /* the next unused object of the newest chunk */
+	size_t zq_left;
 	struct apsim_driver card_drv;
 	struct apsim_driver queue_drv;
 	struct apsim_module zcrypt_mod; /* module/zcrypt: zcrypt_api and the device nodes */
@@ -54,6 +67,51 @@ static const struct apsim_device_id queue_ids[] = {
 	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX8 },
 	{ 0 },
 };
+
+static struct zqueue *zqueue_alloc(struct apsim_zcrypt *z)
+{
+	struct zqueue *zq = z->zq_free;
+
+	if (zq) {
+		z->zq_free = (struct zqueue *) (void *) zq->zc;
+	} else {
+		if (z->zq_left < sizeof(*zq)) {
+			struct zqueue_chunk *c = apsim__chunk_alloc();
+
+			if (!c)
+				return NULL;
+			c->next = z->zq_chunks;
+			z->zq_chunks = c;
+			/* objects start at the first multiple of their alignment after the header */
+			z->zq_cur = (char *) c + sizeof(struct zqueue);
+			z->zq_left = APSIM_CHUNK_SIZE - sizeof(struct zqueue);
+		}
+		zq = (struct zqueue *) (void *) z->zq_cur;
+		z->zq_cur += sizeof(*zq);
+		z->zq_left -= sizeof(*zq);
+	}
+	memset(zq, 0, sizeof(*zq));
+	return zq;
+}
+
+static void zqueue_release(struct apsim_zcrypt *z, struct zqueue *zq)
+{
+	zq->zc = (struct zcard *) (void *) z->zq_free;
+	z->zq_free = zq;
+}
+
+static void zqueue_chunks_free(struct apsim_zcrypt *z)
+{
+	struct zqueue_chunk *c, *next;
+
+	for (c = z->zq_chunks; c; c = next) {
+		next = c->next;
+		apsim__chunk_free(c);
+	}
+	z->zq_chunks = NULL;
+	z->zq_free = NULL;
+	z->zq_left = 0;
+}
 
 static void zcard_put(struct zcard *zc)
 {
@@ -403,7 +461,7 @@ static int queue_probe(struct apsim_device *dev)
 	 * is bound to cex4card (it would crash otherwise): refuse the queue instead */
 	if (aq->card->dev.driver != &z->card_drv || !aq->card->dev.drvdata)
 		return -ENODEV;
-	zq = calloc(1, sizeof(*zq));
+	zq = zqueue_alloc(z);
 	if (!zq)
 		return -ENOMEM;
 	zq->zc = aq->card->dev.drvdata;
@@ -430,7 +488,7 @@ static void queue_remove(struct apsim_device *dev)
 	if (attrs)
 		apsim_tree_remove_group(apsim__bus_tree(dev->bus), dev->node, attrs);
 	zcard_put(zq->zc);
-	free(zq);
+	zqueue_release(dev->driver->priv, zq);
 }
 
 /* zcrypt_api.c: module_param_named(mempool_threshold, ..., uint, 0440), default 5 */
@@ -530,5 +588,6 @@ void apsim__zcrypt_free(struct apsim_zcrypt *z)
 	apsim_bus_driver_unregister(&z->queue_drv);
 	apsim_bus_driver_unregister(&z->card_drv);
 	modules_remove(z);
+	zqueue_chunks_free(z);
 	free(z);
 }
