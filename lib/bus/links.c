@@ -5,7 +5,8 @@
  * and NAME/driver while it is bound. They are virtual links of the tree
  * (sysfs/vlink-internal.h), computed from the device lists kept here, not four tree nodes per
  * device: a full machine has 65,536 queues. Each link takes its inode number when it
- * appears, so listings and inode numbers are those the nodes had.
+ * appears, so listings and inode numbers are those the nodes had. The lookup of a device by
+ * its name (bus_find_device_by_name) lives here too, below device.c and attrs.c.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -22,6 +23,47 @@ struct apsim__drv_links {
 	struct apsim_device *first, *last;
 	struct apsim__drv_links *next;
 };
+
+/* --- device names: the devices a link or a bind/unbind write names --- */
+
+static bool lower_xdigit(char c, unsigned *v)
+{
+	if (c >= '0' && c <= '9')
+		*v = (unsigned) (c - '0');
+	else if (c >= 'a' && c <= 'f')
+		*v = (unsigned) (c - 'a' + 10);
+	else
+		return false;
+	return true;
+}
+
+struct apsim_device *apsim__bus_find_device_by_name(struct apsim_bus *bus, const char *name)
+{
+	size_t n = strlen(name);
+	unsigned v[6];
+
+	/* bus_find_device_by_name() compares with sysfs_streq(): one trailing '\n' is fine */
+	if (n && name[n - 1] == '\n')
+		n--;
+	if (n == 6 && memcmp(name, "card", 4) == 0 && lower_xdigit(name[4], &v[0]) &&
+	    lower_xdigit(name[5], &v[1])) {
+		struct apsim_card *ac = bus->cards[v[0] * 16 + v[1]];
+
+		return ac ? &ac->dev : NULL;
+	}
+	if (n == 7 && name[2] == '.' && lower_xdigit(name[0], &v[0]) && lower_xdigit(name[1], &v[1]) &&
+	    lower_xdigit(name[3], &v[2]) && lower_xdigit(name[4], &v[3]) &&
+	    lower_xdigit(name[5], &v[4]) && lower_xdigit(name[6], &v[5])) {
+		unsigned dom = ((v[2] * 16 + v[3]) * 16 + v[4]) * 16 + v[5];
+		struct apsim_queue *aq;
+
+		if (dom >= APSIM_MASK_BITS)
+			return NULL;
+		aq = bus->queues[APSIM_QID(v[0] * 16 + v[1], dom)];
+		return aq ? &aq->dev : NULL;
+	}
+	return NULL;
+}
 
 /* The device named name[0..len) exactly ("card04", "04.0020"), or NULL. */
 static struct apsim_device *device_by_name(struct apsim_bus *bus, const char *name, size_t len)
