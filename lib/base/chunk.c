@@ -16,26 +16,7 @@
 #include <sys/mman.h>
 
 #include "base/chunk-internal.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define CHUNK_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CHUNK_ASAN 1
-#endif
-#endif
-#ifdef CHUNK_ASAN
-#include <sanitizer/asan_interface.h>
-#include <sanitizer/lsan_interface.h>
-/* LeakSanitizer does not scan mappings of its own accord: what the pools point to is live */
-#define REGISTER_ROOT(p, n) __lsan_register_root_region((p), (n))
-#define POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
-#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define POISON(p, n)   ((void) (p), (void) (n))
-#define UNPOISON(p, n) ((void) (p), (void) (n))
-#define REGISTER_ROOT(p, n) ((void) (p), (void) (n))
-#endif
+#include "base/asan-internal.h"
 
 #define BLOCK_SIZE (2u * 1024u * 1024u)
 

@@ -271,6 +271,8 @@ void apsim__bus_queue_unregister(struct apsim_queue *aq);
 void apsim__bus_queue_chunks_free(struct apsim_bus *bus);
 /* A device by its sysfs name ("card04", "04.0020", one trailing '\n' ignored), or NULL. */
 struct apsim_device *apsim__bus_find_device_by_name(struct apsim_bus *bus, const char *name);
+/* driver.c: the id table of the CEX4..CEX8 queue devices (cex4queue, vfio_ap) */
+extern const struct apsim_device_id apsim__bus_cex4_queue_ids[];
 
 /* --- links.c: the links of devices and drivers, as virtual links of the tree --- */
 /* bus/ap/devices lists the linked devices (apsim_bus_new) */

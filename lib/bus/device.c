@@ -14,23 +14,7 @@
 #include "apsim/uevent.h"
 #include "base/chunk-internal.h"
 #include "bus/bus-internal.h"
-
-/* under AddressSanitizer, queue memory that is not handed out is poisoned */
-#if defined(__SANITIZE_ADDRESS__)
-#define BUS_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define BUS_ASAN 1
-#endif
-#endif
-#ifdef BUS_ASAN
-#include <sanitizer/asan_interface.h>
-#define POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
-#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define POISON(p, n)   ((void) (p), (void) (n))
-#define UNPOISON(p, n) ((void) (p), (void) (n))
-#endif
+#include "base/asan-internal.h"
 
 /*
  * device_add() + bus_probe_device(): dir, attributes, links, KOBJ_ADD, then probing. extra is

@@ -397,3 +397,13 @@ int apsim_bus_set_aqmask(struct apsim_bus *bus, const char *str)
 	APSIM_CHECK_ARG(bus && str);
 	return apsim__bus_mask_store(bus, false, str);
 }
+
+/* spec 5.4: the queue devices of CEX4..CEX8, which both cex4queue and vfio_ap match */
+const struct apsim_device_id apsim__bus_cex4_queue_ids[] = {
+	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX4 },
+	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX5 },
+	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX6 },
+	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX7 },
+	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX8 },
+	{ 0 },
+};

@@ -204,10 +204,8 @@ int apsim__cmd_machine_card_checkstop(struct ctx *c, int argc, char **argv)
 {
 	unsigned apid = 0;
 	bool on = false;
-	int r;
+	int r = parse_apid_on_off(c, argv, &apid, &on);
 
-	(void) argc;
-	r = parse_apid_on_off(c, argv, &apid, &on);
 	if (r < 0)
 		return r;
 	r = apsim_machine_card_checkstop(c->sim->machine, apid, on);

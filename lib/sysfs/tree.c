@@ -34,23 +34,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* under AddressSanitizer, pool memory that is not handed out is poisoned */
-#if defined(__SANITIZE_ADDRESS__)
-#define TREE_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TREE_ASAN 1
-#endif
-#endif
-#ifdef TREE_ASAN
-#include <sanitizer/asan_interface.h>
-#define POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
-#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define POISON(p, n)   ((void) (p), (void) (n))
-#define UNPOISON(p, n) ((void) (p), (void) (n))
-#endif
+#include "base/asan-internal.h"
 
 #include "apsim/sysfs.h"
 #include "base/chunk-internal.h"

@@ -22,16 +22,6 @@
 #include "vfio_ap/vfio_ap-internal.h"
 #include "vfio_ap/vfio_ap-private.h"
 
-/* spec 5.4: CEX4..CEX8, queue devices only (cards always go to cex4card) */
-static const struct apsim_device_id vfio_ap_queue_ids[] = {
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX4 },
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX5 },
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX6 },
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX7 },
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX8 },
-	{ 0 },
-};
-
 /* --- the AP driver (spec 6.8 - 6.10) --- */
 
 static struct apsim_vfio_ap *dev_to_vfio_ap(struct apsim_device *dev)
@@ -235,7 +225,7 @@ int apsim__vfio_ap_new(struct apsim_bus *bus, enum apsim_policy policy, unsigned
 		goto out_free_queues;
 
 	v->drv.name = VFIO_AP_DRV_NAME;
-	v->drv.ids = vfio_ap_queue_ids;
+	v->drv.ids = apsim__bus_cex4_queue_ids; /* spec 5.4: queues only, cards go to cex4card */
 	v->drv.flags = 0;
 	v->drv.probe = vfio_ap_probe;
 	v->drv.remove = vfio_ap_remove;

@@ -59,15 +59,6 @@ static const struct apsim_device_id card_ids[] = {
 	{ 0 },
 };
 
-static const struct apsim_device_id queue_ids[] = {
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX4 },
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX5 },
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX6 },
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX7 },
-	{ .match_flags = APSIM_DEVICE_ID_MATCH_QUEUE_TYPE, .dev_type = APSIM_AP_TYPE_CEX8 },
-	{ 0 },
-};
-
 static struct zqueue *zqueue_alloc(struct apsim_zcrypt *z)
 {
 	struct zqueue *zq = z->zq_free;
@@ -550,7 +541,7 @@ int apsim__zcrypt_new(struct apsim_bus *bus, struct apsim_zcrypt **ret)
 	};
 	z->queue_drv = (struct apsim_driver) {
 		.name = "cex4queue",
-		.ids = queue_ids,
+		.ids = apsim__bus_cex4_queue_ids,
 		.flags = APSIM_DRIVER_FLAG_DEFAULT,
 		.probe = queue_probe,
 		.remove = queue_remove,

@@ -235,19 +235,30 @@ static void cleanup_glue_dir(struct apsim_zcdn *z)
 	}
 }
 
+/* a character device of the class subsystem, name at most the size of n->name */
+static struct zcdn_node *node_new(struct apsim_zcdn *z, const char *subsystem, unsigned major,
+				  unsigned minor, const char *name)
+{
+	struct zcdn_node *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	n->z = z;
+	n->subsystem = subsystem;
+	n->major = major;
+	n->minor = minor;
+	snprintf(n->name, sizeof(n->name), "%s", name);
+	return n;
+}
+
 static int node_register(struct apsim_zcdn *z, const char *devname, unsigned minor)
 {
 	struct zcdn_node *n;
 	int r;
 
-	n = calloc(1, sizeof(*n));
+	n = node_new(z, ZCRYPT_NAME, APSIM_ZCDN_MAJOR, minor, devname);
 	if (!n)
 		return -ENOMEM;
-	n->z = z;
-	n->subsystem = ZCRYPT_NAME;
-	n->major = APSIM_ZCDN_MAJOR;
-	n->minor = minor;
-	memcpy(n->name, devname, strlen(devname) + 1);
 
 	/* get_device_parent(): the class's glue directory under devices/virtual */
 	if (!z->glue_dir) {
@@ -430,14 +441,9 @@ static int misc_register(struct apsim_zcdn *z)
 	struct zcdn_node *n;
 	int r;
 
-	n = calloc(1, sizeof(*n));
+	n = node_new(z, "misc", MISC_MAJOR, Z90CRYPT_MINOR, "z90crypt");
 	if (!n)
 		return -ENOMEM;
-	n->z = z;
-	n->subsystem = "misc";
-	n->major = MISC_MAJOR;
-	n->minor = Z90CRYPT_MINOR;
-	strcpy(n->name, "z90crypt");
 
 	r = apsim_tree_mkdir_p(z->tree, "class/misc", &z->misc_class_dir);
 	if (r < 0)
