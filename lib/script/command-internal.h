@@ -165,4 +165,7 @@ int apsim__cmd_mdev_ioctl(struct ctx *c, int argc, char **argv);
 int apsim__cmd_mdev_show(struct ctx *c, int argc, char **argv);
 int apsim__cmd_expect_cfg_chg_signals(struct ctx *c, int argc, char **argv);
 
+/* cmd-matrix.c: the AP matrix */
+int apsim__cmd_matrix(struct ctx *c, int argc, char **argv);
+
 #endif

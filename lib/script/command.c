@@ -99,6 +99,8 @@ static const struct command commands[] = {
 	{ "guest ls", "NAME [PATH] [--json]", "list a directory of the guest's tree", 1, 2, CMD_JSON,
 	  apsim__cmd_guest_ls },
 	{ "guest events", "NAME [--json]", "the guest's uevents", 1, 1, CMD_JSON, apsim__cmd_guest_events },
+	{ "matrix", "[--guest NAME] [--json] [--color=auto|always|never] [--html FILE | --svg FILE]",
+	  "the AP matrix: adapters by domains, who owns each APQN", 0, 5, CMD_JSON, apsim__cmd_matrix },
 	{ "mdev create", "[UUID]", "create a vfio_ap-passthrough mdev (random UUID printed if none)", 0,
 	  1, CMD_CHANGES, apsim__cmd_mdev_create },
 	{ "mdev remove", "UUID", "remove an mdev", 1, 1, CMD_CHANGES, apsim__cmd_mdev_remove },

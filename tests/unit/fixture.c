@@ -19,6 +19,7 @@
 #include "kvm/guest-internal.h"
 #include "vfio_ap/vfio_ap-internal.h"
 #include "vfio_ap/vfio_ap-private.h"
+#include "script/script-internal.h"
 #include "zcrypt/zcdn-internal.h"
 
 /* --- setup and teardown ------------------------------------------------------------ */
@@ -138,6 +139,17 @@ int fixture_setup_zcdn(void **state)
 	return setup_with(state, &(struct fixture_options){.zcdn = true});
 }
 
+int fixture_setup_sim(void **state)
+{
+	struct apsim_sim_options opts = {.machine = "empty", .policy = APSIM_POLICY_KERNEL};
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	assert_int_equal(apsim_sim_new(&opts, stderr, &f->sim), 0);
+	*state = f;
+	return 0;
+}
+
 int fixture_teardown(void **state)
 {
 	struct fixture *f = *state;
@@ -159,8 +171,47 @@ int fixture_teardown(void **state)
 	apsim_tree_free(f->tree);
 	apsim_clock_free(f->clock);
 	apsim_machine_free(f->m);
+	apsim_sim_free(f->sim);
+	free(f->out);
+	free(f->err);
 	free(f);
 	return 0;
+}
+
+/* --- commands on the model --------------------------------------------------------- */
+
+int fixture_run_where(struct fixture *f, const char *where, bool json, const char *line)
+{
+	size_t ol = 0, el = 0;
+	FILE *o, *e;
+	int r;
+
+	free(f->out);
+	free(f->err);
+	f->out = f->err = NULL;
+	o = open_memstream(&f->out, &ol);
+	e = open_memstream(&f->err, &el);
+	assert_non_null(o);
+	assert_non_null(e);
+	apsim_sim_lock(f->sim);
+	r = apsim__command_run_line(f->sim, line, json, o, e, where);
+	apsim_sim_unlock(f->sim);
+	fclose(o);
+	fclose(e);
+	return r;
+}
+
+int fixture_run(struct fixture *f, const char *line)
+{
+	return fixture_run_where(f, NULL, false, line);
+}
+
+void fixture_run_ok(struct fixture *f, const char *line)
+{
+	int r = fixture_run(f, line);
+
+	if (r != 0)
+		fail_msg("'%s' failed (%d): %s", line, r, f->err);
 }
 
 /* --- the machine ------------------------------------------------------------------- */

@@ -44,6 +44,9 @@ struct fixture {
 	struct apsim_guest *guests[4];	/* guest_start()'s, attached to vfio_ap */
 	struct apsim_guest *g;		/* a guest of its own; tree may be its tree */
 	struct apsim_zcdn *z;		/* class/zcrypt */
+	struct apsim_sim *sim;		/* fixture_setup_sim(): the whole model, empty machine */
+	char *out, *err;		/* fixture_run*(): what the command printed */
+	unsigned changes;		/* counted by a test's on_change hook */
 	enum fixture_events events;	/* expect_events()' form */
 	size_t mark;			/* the uevents before it are done with */
 	char buf[APSIM_SYSFS_PAGE + 1]; /* rd(), grd() and lnk() results */
@@ -61,7 +64,16 @@ int fixture_setup_vfio_ap_legacy(void **state);
 int fixture_setup_vfio_ap_coalesced(void **state);
 int fixture_setup_vfio_ap_quirks(void **state); /* kernel policy, mainline quirks */
 int fixture_setup_zcdn(void **state);		/* clock, tree, log and class/zcrypt */
+int fixture_setup_sim(void **state);		/* a whole model (apsim_sim) on the empty machine */
 int fixture_teardown(void **state);		/* frees whatever the setup made */
+
+/* --- commands on the model (fixture_setup_sim) --------------------------------------- */
+
+/* Runs one command line as apsim_sim_exec does, its stdout and stderr in f->out / f->err;
+ * where is the scenario position messages start with (NULL: none). */
+int fixture_run_where(struct fixture *f, const char *where, bool json, const char *line);
+int fixture_run(struct fixture *f, const char *line);
+void fixture_run_ok(struct fixture *f, const char *line); /* fails the test with f->err */
 
 /* --- the machine ------------------------------------------------------------------- */
 

@@ -16,69 +16,14 @@
 #include "apsim/apsim.h"
 #include "script/script-internal.h"
 
-struct fixture {
-	struct apsim_sim *sim;
-	char *out;
-	char *err;
-	unsigned changes;
-};
+#include "fixture.h"
 
-static int setup(void **state)
-{
-	struct apsim_sim_options opts = {.machine = "empty", .policy = APSIM_POLICY_KERNEL};
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	assert_int_equal(apsim_sim_new(&opts, stderr, &f->sim), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	apsim_sim_free(f->sim);
-	free(f->out);
-	free(f->err);
-	free(f);
-	return 0;
-}
-
-/* Runs one line (as apsim_sim_exec does), keeping stdout and stderr in f->out / f->err. */
-static int run_where(struct fixture *f, const char *where, bool json, const char *line)
-{
-	size_t ol = 0, el = 0;
-	FILE *o, *e;
-	int r;
-
-	free(f->out);
-	free(f->err);
-	f->out = f->err = NULL;
-	o = open_memstream(&f->out, &ol);
-	e = open_memstream(&f->err, &el);
-	assert_non_null(o);
-	assert_non_null(e);
-	apsim_sim_lock(f->sim);
-	r = apsim__command_run_line(f->sim, line, json, o, e, where);
-	apsim_sim_unlock(f->sim);
-	fclose(o);
-	fclose(e);
-	return r;
-}
-
-static int run(struct fixture *f, const char *line)
-{
-	return run_where(f, NULL, false, line);
-}
-
-static void run_ok(struct fixture *f, const char *line)
-{
-	int r = run(f, line);
-
-	if (r != 0)
-		fail_msg("'%s' failed (%d): %s", line, r, f->err);
-}
+/* the fixture's model and command runner (fixture.h) under short names */
+#define setup	 fixture_setup_sim
+#define teardown fixture_teardown
+#define run_where fixture_run_where
+#define run	 fixture_run
+#define run_ok	 fixture_run_ok
 
 /* A small machine: adapter 4 (CEX7C) with domain 0x20. */
 static void small_machine(struct fixture *f)
