@@ -24,6 +24,7 @@ check: all
 	@sh scripts/s390-tools.sh $(BUILD) >/dev/null || echo "check: s390-tools 2.16 unavailable, their tests will skip"
 	@sh scripts/s390-tools.sh $(BUILD) 2.35 >/dev/null || echo "check: s390-tools 2.35 unavailable, their tests will skip"
 	@sh scripts/libvirt.sh || echo "check: libvirt unavailable, its tests will skip"
+	@sh scripts/chromium.sh || echo "check: chromium unavailable, the live page test will skip"
 	@ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		meson test -C $(BUILD) --print-errorlogs --num-processes 2; rc=$$?; \
 		sh scripts/test-summary.sh $(BUILD); exit $$rc

@@ -6,7 +6,7 @@
  * The sections follow the reading order: each file calls only the files above it.
  *
  *   log.c, acks.c  <-  persist.c, netlink.c  <-  fuse-ops.c  <-  mount.c  <-  control.c
- *   <-  main.c
+ *   <-  http.c  <-  main.c
  */
 #ifndef APSIMD_H
 #define APSIMD_H
@@ -22,6 +22,7 @@ struct apsimd_control;
 struct apsimd_persist;
 struct apsimd_netlink;
 struct apsimd_acks;
+struct apsimd_http;
 
 struct apsimd {
 	struct apsim_sim *sim;
@@ -35,6 +36,7 @@ struct apsimd {
 	struct apsimd_control *control;
 	struct apsimd_netlink *netlink; /* NULL: no udev events on netlink */
 	struct apsimd_acks *acks;	/* synchronous event followers (apsim exec) */
+	struct apsimd_http *http;	/* NULL: no --http page */
 	pthread_t main_thread;		/* signalled (SIGUSR1) when the host mount goes away */
 	pthread_mutex_t mounts_lock;	/* guards host and guests (not the mounts' contents) */
 	struct apsimd_mount *host;
@@ -126,6 +128,13 @@ int apsimd_guest_mount(struct apsimd *d, const char *guest, char **ret_path);
 /* Checks a mountpoint: an existing, empty directory that is not a mount point. Prints why
  * not on stderr. */
 int apsimd_check_mountpoint(const char *path);
+
+/* --- http.c ------------------------------------------------------------------------------- */
+
+/* Serves the live matrix page on spec ("PORT" or "ADDR:PORT"); a non-loopback address only
+ * with remote. -errno with a message on stderr. */
+int apsimd_http_start(struct apsimd *d, const char *spec, bool remote, struct apsimd_http **ret);
+void apsimd_http_stop(struct apsimd_http *h); /* NULL-safe */
 
 /* --- control.c ---------------------------------------------------------------------------- */
 

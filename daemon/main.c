@@ -142,6 +142,8 @@ static void usage(FILE *f)
 	    "  --foreground         do not detach\n"
 	    "  --no-netlink         no udev events on netlink (in a private network\n"
 	    "                       namespace, joined by apsim exec)\n"
+	    "  --http [ADDR:]PORT   serve the live AP matrix page on PORT (loopback; see\n"
+	    "                       docs/daemon.md); --http-remote allows a non-loopback ADDR\n"
 	    "  --verbose            log more\n"
 	    "  --help, --version\n",
 	    f);
@@ -156,6 +158,8 @@ struct options {
 	bool foreground;
 	bool verbose;
 	bool no_netlink;
+	const char *http;
+	bool http_remote;
 };
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -171,6 +175,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_FOREGROUND,
 		OPT_VERBOSE,
 		OPT_NO_NETLINK,
+		OPT_HTTP,
+		OPT_HTTP_REMOTE,
 		OPT_HELP,
 		OPT_VERSION
 	};
@@ -185,6 +191,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"foreground", no_argument, NULL, OPT_FOREGROUND},
 	    {"verbose", no_argument, NULL, OPT_VERBOSE},
 	    {"no-netlink", no_argument, NULL, OPT_NO_NETLINK},
+	    {"http", required_argument, NULL, OPT_HTTP},
+	    {"http-remote", no_argument, NULL, OPT_HTTP_REMOTE},
 	    {"help", no_argument, NULL, OPT_HELP},
 	    {"version", no_argument, NULL, OPT_VERSION},
 	    {0},
@@ -237,6 +245,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_NO_NETLINK:
 			o->no_netlink = true;
+			break;
+		case OPT_HTTP:
+			o->http = optarg;
+			break;
+		case OPT_HTTP_REMOTE:
+			o->http_remote = true;
 			break;
 		case 'h':
 		case OPT_HELP:
@@ -434,6 +448,11 @@ int main(int argc, char **argv)
 	r = apsimd_control_start(&d, &d.control);
 	if (r < 0)
 		goto out_free_sim;
+	if (o.http) {
+		r = apsimd_http_start(&d, o.http, o.http_remote, &d.http);
+		if (r < 0)
+			goto out_stop_control;
+	}
 	r = timer_start(&timer, d.sim);
 	if (r < 0) {
 		fprintf(stderr, "apsimd: cannot start the timer thread: %s\n", strerror(-r));
@@ -474,6 +493,8 @@ int main(int argc, char **argv)
 	r = 0;
 
 out_stop_control:
+	apsimd_http_stop(d.http);
+	d.http = NULL;
 	apsimd_control_stop(d.control);
 	d.control = NULL;
 	apsimd_mounts_stop(&d);

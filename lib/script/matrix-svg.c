@@ -77,8 +77,19 @@ int apsim__matrix_write_svg(const struct matrix_view *v, FILE *f)
 {
 	int grid_w = LABEL_PX + (int) v->n_apqis * CELL_PX, grid_h = HEAD_PX + (int) v->n_apids * CELL_PX;
 	int legend_rows = _MX_STATE_MAX - 1 + (int) v->n_guests;
-	int width = grid_w > 360 ? grid_w + 10 : 370, height = grid_h + 24 + legend_rows * 20;
+	int width = grid_w + 10, height = grid_h + 24 + legend_rows * 20;
 	char tip[512];
+
+	/* wide enough for the longest legend line: about 7 px a character at 11 px monospace */
+	for (int s = 0; s < _MX_STATE_MAX; s++)
+		if (state_label[s] && 30 + 7 * (int) strlen(state_label[s]) > width)
+			width = 30 + 7 * (int) strlen(state_label[s]);
+	for (size_t g = 0; g < v->n_guests; g++) {
+		int w = 30 + 7 * (int) (strlen(v->guests[g]->name) + strlen(v->guests[g]->mdev) + 14);
+
+		if (w > width)
+			width = w;
+	}
 
 	fprintf(f,
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"ap-matrix\" width=\"%d\" "
