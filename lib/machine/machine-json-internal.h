@@ -36,4 +36,9 @@ int apsim__machine_json_save(const struct apsim_machine *m, json_t **ret);
  * hold 1024 bytes. */
 void apsim__mask_format_list(const struct apsim_mask *m, char *buf, size_t len);
 
+/* machine-import.c: a description from a copy of a real system's /sys (DIR, or DIR/sys):
+ * bus/ap's configuration masks, limits and features, devices/ap's cards. -errno with a
+ * message naming the file that is missing or wrong. */
+int apsim__machine_import(const char *dir, json_t **ret, char *msg, size_t msg_len);
+
 #endif

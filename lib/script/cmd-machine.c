@@ -374,3 +374,33 @@ int apsim__cmd_machine_queue_inject(struct ctx *c, int argc, char **argv)
 	r = apsim_machine_queue_inject_rc(c->sim->machine, qid, (uint8_t) rc, (unsigned) count);
 	return r < 0 ? apsim__cmd_fail_errno(c, r) : 0;
 }
+
+/* machine import DIR [--out FILE]: the machine JSON of a copy of a real system's /sys */
+int apsim__cmd_machine_import(struct ctx *c, int argc, char **argv)
+{
+	const char *out = NULL;
+	char msg[512] = "";
+	json_t *root;
+	FILE *f;
+	int r;
+
+	if (argc == 3 && strcmp(argv[1], "--out") == 0)
+		out = argv[2];
+	else if (argc != 1)
+		return apsim__cmd_usage_error(c, "%s: usage: %s DIR [--out FILE]", c->name, c->name);
+	r = apsim__machine_import(argv[0], &root, msg, sizeof(msg));
+	if (r < 0)
+		return apsim__cmd_fail(c, r, "%s: %s", c->name, msg[0] ? msg : strerror(-r));
+	f = out ? fopen(out, "w") : c->out;
+	if (!f) {
+		r = -errno;
+		json_decref(root);
+		return apsim__cmd_fail(c, r, "%s: %s: %s", c->name, out, strerror(-r));
+	}
+	json_dumpf(root, f, JSON_INDENT(2));
+	fputc('\n', f);
+	json_decref(root);
+	if (out && fclose(f) != 0)
+		return apsim__cmd_fail(c, -errno, "%s: %s: %s", c->name, out, strerror(errno));
+	return 0;
+}
