@@ -91,8 +91,14 @@ int apsim__cmd_parse_apid(struct ctx *c, const char *s, unsigned *ret)
 {
 	unsigned long v;
 
-	if (apsim__cmd_parse_ulong(s, 255, &v) < 0)
-		return apsim__cmd_usage_error(c, "%s: bad adapter id '%s' (expected 0..255)", c->name, s);
+	if (apsim__cmd_parse_ulong(s, ULONG_MAX, &v) < 0)
+		return apsim__cmd_usage_error(c, "%s: bad adapter id '%s' (expected a number 0..255)",
+					      c->name, s);
+	/* what is right, and what the bus scans (ids above its maximum are never scanned) */
+	if (v > 255)
+		return apsim__cmd_usage_error(c, "%s: adapter %s: out of range 0x00-0xff "
+					      "(ap_max_adapter_id is 0x%02x)",
+					      c->name, s, apsim_bus_get_max_adapter_id(c->sim->bus));
 	*ret = (unsigned) v;
 	return 0;
 }

@@ -126,7 +126,7 @@ static void test_usage_errors(void **state)
 	assert_int_equal(run(f, "machine"), -APSIM_EUSAGE);
 	assert_string_equal(f->err,
 			    "machine: missing subcommand (expected show, card, lpar, notify, "
-			    "limits, qci, flags, queue)\n");
+			    "limits, qci, flags, queue, import)\n");
 	assert_int_equal(run(f, "machine card frob 4"), -APSIM_EUSAGE);
 	assert_string_equal(f->err,
 			    "machine card: unknown subcommand 'frob' (expected add, remove, "
@@ -136,7 +136,14 @@ static void test_usage_errors(void **state)
 	assert_string_equal(f->err, "scn.scn:4: machine card add: unknown card type 'CEX9X' "
 				    "(expected CEX4A..CEX8P)\n");
 	assert_int_equal(run(f, "machine card add 256 CEX8C"), -APSIM_EUSAGE);
-	assert_string_equal(f->err, "machine card add: bad adapter id '256' (expected 0..255)\n");
+	assert_string_equal(f->err, "machine card add: adapter 256: out of range 0x00-0xff "
+				    "(ap_max_adapter_id is 0xff)\n");
+	assert_int_equal(run(f, "machine card add 0x1ff CEX8C"), -APSIM_EUSAGE);
+	assert_string_equal(f->err, "machine card add: adapter 0x1ff: out of range 0x00-0xff "
+				    "(ap_max_adapter_id is 0xff)\n");
+	assert_int_equal(run(f, "machine card add four CEX8C"), -APSIM_EUSAGE);
+	assert_string_equal(f->err,
+			    "machine card add: bad adapter id 'four' (expected a number 0..255)\n");
 	assert_int_equal(run(f, "machine card add 4 CEX8C --depth 16"), -APSIM_EUSAGE);
 	assert_string_equal(f->err, "machine card add: bad depth '16' (expected 0..15)\n");
 	assert_int_equal(run(f, "machine card add 4 CEX8C --depth"), -APSIM_EUSAGE);
@@ -650,7 +657,7 @@ static void test_scenario_buffer(void **state)
 	assert_int_equal(run_buffer(f, "\n\nmachine frob\n"), -EINVAL);
 	assert_string_equal(f->err,
 			    "s.scn:3: machine: unknown subcommand 'frob' (expected show, card, "
-			    "lpar, notify, limits, qci, flags, queue)\n");
+			    "lpar, notify, limits, qci, flags, queue, import)\n");
 	assert_int_equal(run_buffer(f, "write bus/ap/apmask +300"), -EINVAL);
 	assert_string_equal(f->err, "s.scn:1: write bus/ap/apmask: Invalid argument\n");
 	/* the sandbox refuses file access */
