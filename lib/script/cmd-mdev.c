@@ -179,8 +179,22 @@ int apsim__cmd_mdev_show(struct ctx *c, int argc, char **argv)
 		return apsim__cmd_fail(c, r, "%s: no mdev %s", c->name, argv[0]);
 	if (r < 0)
 		return apsim__cmd_fail_errno(c, r);
-	fprintf(c->out,
-		"mdev %s\n  req_trigger %s signals %llu\n  cfg_chg_trigger %s signals %llu\n", argv[0], t.req_registered ? "registered" : "none",
+	if (c->json) {
+		/* {"uuid", "req_trigger": {"registered", "signals"}, "cfg_chg_trigger": {...}} */
+		json_t *o = json_pack("{s:s, s:{s:b, s:I}, s:{s:b, s:I}}", "uuid", argv[0],
+				      "req_trigger", "registered", t.req_registered, "signals",
+				      (json_int_t) t.req_signals, "cfg_chg_trigger", "registered",
+				      t.cfg_chg_registered, "signals", (json_int_t) t.cfg_chg_signals);
+
+		if (!o)
+			return apsim__cmd_fail_errno(c, -ENOMEM);
+		json_dumpf(o, c->out, JSON_INDENT(2));
+		fputc('\n', c->out);
+		json_decref(o);
+		return 0;
+	}
+	fprintf(c->out, "mdev %s\n  req_trigger %s signals %llu\n  cfg_chg_trigger %s signals %llu\n",
+		argv[0], t.req_registered ? "registered" : "none",
 		(unsigned long long) t.req_signals, t.cfg_chg_registered ? "registered" : "none",
 		(unsigned long long) t.cfg_chg_signals);
 	return 0;

@@ -63,17 +63,53 @@ int apsim__cmd_watch_add(struct ctx *c, int argc, char **argv)
 	return r < 0 ? apsim__cmd_fail_errno(c, r) : 0;
 }
 
+/* --json: {"watch", "callback", "old": {"apm", "aqm", "adm"}, "new": {...}, "uevents"[, "rescan"]} */
+static json_t *call_json(const struct apsim_watch_call *call, bool with_rescan)
+{
+	json_t *o = json_pack("{s:s, s:s, s:{s:o, s:o, s:o}, s:{s:o, s:o, s:o}, s:I}", "watch",
+			      call->watch, "callback",
+			      call->scan_complete ? "on_scan_complete" : "on_config_changed", "old",
+			      "apm", apsim__cmd_mask_json(&call->old_qci.apm), "aqm",
+			      apsim__cmd_mask_json(&call->old_qci.aqm), "adm",
+			      apsim__cmd_mask_json(&call->old_qci.adm), "new", "apm",
+			      apsim__cmd_mask_json(&call->new_qci.apm), "aqm",
+			      apsim__cmd_mask_json(&call->new_qci.aqm), "adm",
+			      apsim__cmd_mask_json(&call->new_qci.adm), "uevents",
+			      (json_int_t) call->uevent_pos);
+
+	if (o && with_rescan)
+		json_object_set_new(o, "rescan", json_integer(call->rescan_result));
+	return o;
+}
+
 int apsim__cmd_watch_show(struct ctx *c, int argc, char **argv)
 {
+	json_t *arr = NULL;
+
 	if (argc && !watch_exists(c->sim, argv[0]))
 		return apsim__cmd_fail(c, -ENOENT, "%s: no watch driver '%s'", c->name, argv[0]);
+	if (c->json && !(arr = json_array()))
+		return apsim__cmd_fail_errno(c, -ENOMEM);
 	for (size_t i = 0; i < c->sim->n_calls; i++) {
 		const struct apsim_watch_call *call = &c->sim->calls[i];
+		bool rescan = watch_has_rescan(c->sim, call->watch);
 
 		if (argc && strcmp(call->watch, argv[0]) != 0)
 			continue;
-		print_call(c->out, call, watch_has_rescan(c->sim, call->watch));
+		if (arr) {
+			if (json_array_append_new(arr, call_json(call, rescan)) < 0) {
+				json_decref(arr);
+				return apsim__cmd_fail_errno(c, -ENOMEM);
+			}
+			continue;
+		}
+		print_call(c->out, call, rescan);
 		fputc('\n', c->out);
+	}
+	if (arr) {
+		json_dumpf(arr, c->out, JSON_INDENT(2));
+		fputc('\n', c->out);
+		json_decref(arr);
 	}
 	return 0;
 }

@@ -487,6 +487,18 @@ static void test_watch(void **state)
 				    "new.apm=4 new.aqm=32 new.adm=none uevents=6\n"
 				    "w on_scan_complete old.apm=4 old.aqm=none old.adm=none "
 				    "new.apm=4 new.aqm=32 new.adm=none uevents=10\n");
+	run_ok(f, "watch show w --json");
+	{
+		json_t *arr = json_loads(f->out, 0, NULL), *e = json_array_get(arr, 3);
+
+		assert_int_equal(json_array_size(arr), 4);
+		assert_string_equal(json_string_value(json_object_get(e, "callback")), "on_scan_complete");
+		assert_string_equal(
+		    json_string_value(json_object_get(json_object_get(e, "new"), "aqm")),
+		    "0x0000000080000000000000000000000000000000000000000000000000000000");
+		assert_int_equal(json_integer_value(json_object_get(e, "uevents")), 10);
+		json_decref(arr);
+	}
 	run_ok(f, "expect call w on_config_changed new.aqm=32 old.aqm=");
 	/* the events of that scan come after the call */
 	run_ok(f, "expect event add /devices/ap/card04");
@@ -600,6 +612,19 @@ static void test_mdev_ioctl(void **state)
 	assert_string_equal(f->out, "mdev " UUID "\n"
 				    "  req_trigger none signals 0\n"
 				    "  cfg_chg_trigger registered signals 1\n");
+	run_ok(f, "mdev show " UUID " --json");
+	{
+		json_t *o = json_loads(f->out, 0, NULL);
+
+		assert_string_equal(json_string_value(json_object_get(o, "uuid")), UUID);
+		assert_true(json_is_true(json_object_get(json_object_get(o, "cfg_chg_trigger"),
+							 "registered")));
+		assert_int_equal(json_integer_value(json_object_get(
+				     json_object_get(o, "cfg_chg_trigger"), "signals")), 1);
+		assert_true(json_is_false(json_object_get(json_object_get(o, "req_trigger"),
+							  "registered")));
+		json_decref(o);
+	}
 	run_ok(f, "expect cfg-chg-signals " UUID " 1");
 	assert_int_equal(run(f, "expect cfg-chg-signals " UUID " 2"), -EBADMSG);
 	assert_string_equal(f->err,
