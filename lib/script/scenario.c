@@ -8,9 +8,67 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "apsim/apsim.h"
 #include "script/script-internal.h"
+
+/*
+ * A progress line for long scenarios, on a terminal only (docs/cli.md): "FILE: line N of M",
+ * first after 200 ms, then at most every 100 ms, rewritten in place and cleared at the end.
+ * Nothing when stderr is not a terminal, so logs and pipes stay as they were.
+ */
+struct progress {
+	FILE *err;
+	bool on;     /* stderr is a terminal */
+	bool shown;
+	size_t total;
+	double start, last;
+};
+
+static double now_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+static void progress_init(struct progress *p, FILE *err, const char *buf, size_t len)
+{
+	memset(p, 0, sizeof(*p));
+	p->err = err;
+	p->on = isatty(fileno(err));
+	if (!p->on)
+		return;
+	for (size_t i = 0; i < len; i++)
+		p->total += buf[i] == '\n';
+	p->start = p->last = now_sec();
+}
+
+static void progress_update(struct progress *p, const char *name, size_t lineno)
+{
+	double t;
+
+	if (!p->on)
+		return;
+	t = now_sec();
+	if (t - p->start < 0.2 || t - p->last < 0.1)
+		return;
+	fprintf(p->err, "\r\033[K%s: line %zu of %zu", name, lineno, p->total);
+	fflush(p->err);
+	p->shown = true;
+	p->last = t;
+}
+
+static void progress_done(struct progress *p)
+{
+	if (p->shown) {
+		fputs("\r\033[K", p->err);
+		fflush(p->err);
+	}
+}
 
 int apsim__scenario_run_buffer(struct apsim_sim *sim, const char *name, const char *buf, size_t len,
 			       bool json, FILE *out, FILE *err, apsim__line_runner run_line)
@@ -18,8 +76,10 @@ int apsim__scenario_run_buffer(struct apsim_sim *sim, const char *name, const ch
 	size_t pos = 0, lineno = 0;
 	char *where, *line = NULL;
 	const char *saved = sim->scenario_path;
+	struct progress progress;
 	int r = 0;
 
+	progress_init(&progress, err, buf, len);
 	where = malloc(strlen(name) + 32);
 	if (!where)
 		return -ENOMEM;
@@ -40,6 +100,7 @@ int apsim__scenario_run_buffer(struct apsim_sim *sim, const char *name, const ch
 		pos += n + (nl ? 1 : 0);
 
 		sprintf(where, "%s:%zu", name, lineno);
+		progress_update(&progress, name, lineno);
 		r = run_line(sim, line, json, out, err, where);
 		if (r < 0) {
 			/* a bad line makes the scenario fail (exit 1), not the command line */
@@ -48,6 +109,7 @@ int apsim__scenario_run_buffer(struct apsim_sim *sim, const char *name, const ch
 			break;
 		}
 	}
+	progress_done(&progress);
 	free(line);
 	free(where);
 	sim->scenario_path = saved;
