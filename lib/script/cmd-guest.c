@@ -100,9 +100,7 @@ int apsim__cmd_guest_show(struct ctx *c, int argc, char **argv)
 		}
 	}
 	if (array) {
-		json_dumpf(array, c->out, JSON_INDENT(2));
-		fputc('\n', c->out);
-		json_decref(array);
+		(void) apsim__cmd_print_json(c, array);
 	}
 	return 0;
 }

@@ -54,10 +54,7 @@ int apsim__cmd_machine_show(struct ctx *c, int argc, char **argv)
 
 		if (r < 0)
 			return apsim__cmd_fail_errno(c, r);
-		json_dumpf(root, c->out, JSON_INDENT(2));
-		fputc('\n', c->out);
-		json_decref(root);
-		return 0;
+		return apsim__cmd_print_json(c, root);
 	}
 
 	for (unsigned apid = 0; apid < APSIM_MASK_BITS; apid++) {

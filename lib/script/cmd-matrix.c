@@ -176,10 +176,7 @@ static int print_json(struct ctx *c, const struct matrix_view *v)
 				json_decref(arr);
 				return apsim__cmd_fail_errno(c, -ENOMEM);
 			}
-	json_dumpf(arr, c->out, JSON_INDENT(2));
-	fputc('\n', c->out);
-	json_decref(arr);
-	return 0;
+	return apsim__cmd_print_json(c, arr);
 }
 
 static int write_picture(struct ctx *c, const struct matrix_view *v, const char *path, bool html)

@@ -106,9 +106,7 @@ int apsim__cmd_mdev_list(struct ctx *c, int argc, char **argv)
 						       apsim__cmd_mask_json(&recs[i].adm)));
 	}
 	if (array) {
-		json_dumpf(array, c->out, JSON_INDENT(2));
-		fputc('\n', c->out);
-		json_decref(array);
+		(void) apsim__cmd_print_json(c, array);
 	}
 	free(recs);
 	return 0;
@@ -188,10 +186,7 @@ int apsim__cmd_mdev_show(struct ctx *c, int argc, char **argv)
 
 		if (!o)
 			return apsim__cmd_fail_errno(c, -ENOMEM);
-		json_dumpf(o, c->out, JSON_INDENT(2));
-		fputc('\n', c->out);
-		json_decref(o);
-		return 0;
+		return apsim__cmd_print_json(c, o);
 	}
 	fprintf(c->out, "mdev %s\n  req_trigger %s signals %llu\n  cfg_chg_trigger %s signals %llu\n",
 		argv[0], t.req_registered ? "registered" : "none",

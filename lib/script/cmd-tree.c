@@ -165,12 +165,7 @@ int apsim__cmd_do_ls(struct ctx *c, struct apsim_tree *tree, const char *path, c
 		json_decref(ls.array);
 		return apsim__cmd_fail_errno(c, ls.error);
 	}
-	if (ls.array) {
-		json_dumpf(ls.array, c->out, JSON_INDENT(2));
-		fputc('\n', c->out);
-		json_decref(ls.array);
-	}
-	return 0;
+	return ls.array ? apsim__cmd_print_json(c, ls.array) : 0;
 }
 
 int apsim__cmd_ls(struct ctx *c, int argc, char **argv)

@@ -155,3 +155,14 @@ char *apsim__cmd_join_args(int argc, char **argv, int from)
 	}
 	return s;
 }
+
+/* --json output: VALUE indented, one newline, freed */
+int apsim__cmd_print_json(struct ctx *c, json_t *value)
+{
+	if (!value)
+		return apsim__cmd_fail_errno(c, -ENOMEM);
+	json_dumpf(value, c->out, JSON_INDENT(2));
+	fputc('\n', c->out);
+	json_decref(value);
+	return 0;
+}

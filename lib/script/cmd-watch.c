@@ -107,9 +107,7 @@ int apsim__cmd_watch_show(struct ctx *c, int argc, char **argv)
 		fputc('\n', c->out);
 	}
 	if (arr) {
-		json_dumpf(arr, c->out, JSON_INDENT(2));
-		fputc('\n', c->out);
-		json_decref(arr);
+		(void) apsim__cmd_print_json(c, arr);
 	}
 	return 0;
 }

@@ -83,6 +83,8 @@ int apsim__cmd_parse_apid(struct ctx *c, const char *s, unsigned *ret);
 int apsim__cmd_parse_apqn(struct ctx *c, const char *s, unsigned *ret);
 const char *apsim__cmd_tree_path(const char *p);
 char *apsim__cmd_join_args(int argc, char **argv, int from);
+/* --json output: value (NULL: out of memory) indented with a newline, then freed */
+int apsim__cmd_print_json(struct ctx *c, json_t *value);
 
 /* the table and dispatch (command.c) */
 int apsim__cmd_dispatch(struct ctx *c, int argc, char **argv);

@@ -167,10 +167,7 @@ static int help_json(struct ctx *c, int argc, char **argv)
 			return apsim__cmd_fail_errno(c, -ENOMEM);
 		}
 	}
-	json_dumpf(arr, c->out, JSON_INDENT(2));
-	fputc('\n', c->out);
-	json_decref(arr);
-	return 0;
+	return apsim__cmd_print_json(c, arr);
 }
 
 static int cmd_help(struct ctx *c, int argc, char **argv)

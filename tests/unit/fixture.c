@@ -180,21 +180,43 @@ int fixture_teardown(void **state)
 
 /* --- commands on the model --------------------------------------------------------- */
 
+/* what the next command prints goes to f->out and f->err */
+static void capture(struct fixture *f, FILE **o, FILE **e, size_t *ol, size_t *el)
+{
+	free(f->out);
+	free(f->err);
+	f->out = f->err = NULL;
+	*o = open_memstream(&f->out, ol);
+	*e = open_memstream(&f->err, el);
+	assert_non_null(*o);
+	assert_non_null(*e);
+}
+
 int fixture_run_where(struct fixture *f, const char *where, bool json, const char *line)
 {
 	size_t ol = 0, el = 0;
 	FILE *o, *e;
 	int r;
 
-	free(f->out);
-	free(f->err);
-	f->out = f->err = NULL;
-	o = open_memstream(&f->out, &ol);
-	e = open_memstream(&f->err, &el);
-	assert_non_null(o);
-	assert_non_null(e);
+	capture(f, &o, &e, &ol, &el);
 	apsim_sim_lock(f->sim);
 	r = apsim__command_run_line(f->sim, line, json, o, e, where);
+	apsim_sim_unlock(f->sim);
+	fclose(o);
+	fclose(e);
+	return r;
+}
+
+int fixture_run_scenario(struct fixture *f, const char *name, const char *text)
+{
+	size_t ol = 0, el = 0;
+	FILE *o, *e;
+	int r;
+
+	capture(f, &o, &e, &ol, &el);
+	apsim_sim_lock(f->sim);
+	r = apsim__scenario_run_buffer(f->sim, name, text, strlen(text), false, o, e,
+				       apsim__command_run_line);
 	apsim_sim_unlock(f->sim);
 	fclose(o);
 	fclose(e);

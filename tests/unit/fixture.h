@@ -74,6 +74,8 @@ int fixture_teardown(void **state);		/* frees whatever the setup made */
 int fixture_run_where(struct fixture *f, const char *where, bool json, const char *line);
 int fixture_run(struct fixture *f, const char *line);
 void fixture_run_ok(struct fixture *f, const char *line); /* fails the test with f->err */
+/* Runs text as the scenario file name (apsim__scenario_run_buffer), output as above. */
+int fixture_run_scenario(struct fixture *f, const char *name, const char *text);
 
 /* --- the machine ------------------------------------------------------------------- */
 

@@ -647,22 +647,7 @@ static void test_mdev_create_random(void **state)
 
 static int run_buffer(struct fixture *f, const char *text)
 {
-	size_t ol = 0, el = 0;
-	FILE *o, *e;
-	int r;
-
-	free(f->out);
-	free(f->err);
-	f->out = f->err = NULL;
-	o = open_memstream(&f->out, &ol);
-	e = open_memstream(&f->err, &el);
-	apsim_sim_lock(f->sim);
-	r = apsim__scenario_run_buffer(f->sim, "s.scn", text, strlen(text), false, o, e,
-				       apsim__command_run_line);
-	apsim_sim_unlock(f->sim);
-	fclose(o);
-	fclose(e);
-	return r;
+	return fixture_run_scenario(f, "s.scn", text);
 }
 
 static void test_scenario_buffer(void **state)
