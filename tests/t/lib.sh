@@ -12,7 +12,8 @@
 #   done_testing                 prints the plan if none was given; exit 1 on any failure
 #
 # Each test gets a private temp dir $T (removed at exit) and a cleanup trap that stops every
-# apsimd it started (start_apsimd) and unmounts its mountpoints.
+# libvirtd it started (start_libvirtd), then every apsimd (start_apsimd), and unmounts its
+# mountpoints.
 #
 # Skips: the house rule is "exit 77 to skip". Meson's TAP protocol however counts any non-zero
 # exit as an error and takes "1..0 # SKIP" with exit 0 as a skip, so under meson (which always
@@ -40,6 +41,7 @@ _n=0
 _failed=0
 _planned=
 _daemons=
+_clients=
 _mounts=
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/apsim-t.XXXXXX")
@@ -47,6 +49,17 @@ chmod 755 "$T" # other users (setpriv nobody) must reach the mountpoint inside
 export T
 
 _cleanup() {
+	# clients of the daemons first (start_libvirtd): libvirtd must not outlive the tree
+	for p in $_clients; do
+		kill -TERM "$p" 2>/dev/null
+		_i=0
+		while kill -0 "$p" 2>/dev/null && [ $_i -lt 100 ]; do
+			sleep 0.1
+			_i=$((_i + 1))
+		done
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
 	for p in $_daemons; do
 		kill -TERM "$p" 2>/dev/null
 	done
@@ -307,6 +320,104 @@ stop_apsimd() {
 	_rc=$?
 	_daemons=$(echo "$_daemons" | tr ' ' '\n' | grep -vx "$APSIMD_PID" | tr '\n' ' ')
 	return $_rc
+}
+
+# --- libvirt (scripts/libvirt.sh) -------------------------------------------------------
+
+# need_libvirtd [DRIVER...]: skips unless virsh, libvirtd, mdevctl and libvirt's node device
+# driver and DRIVERs (qemu, ...) are installed. Sets LIBVIRT_DRIVERS, the modules' directory.
+need_libvirtd() {
+	command -v virsh >/dev/null 2>&1 || skip_all "virsh not installed (scripts/libvirt.sh)"
+	[ -x /usr/sbin/libvirtd ] || skip_all "libvirtd not installed (scripts/libvirt.sh)"
+	LIBVIRT_DRIVERS=$(dirname "$(find /usr/lib -name libvirt_driver_nodedev.so 2>/dev/null |
+		head -n 1)")
+	for _d in nodedev "$@"; do
+		[ -f "$LIBVIRT_DRIVERS/libvirt_driver_$_d.so" ] ||
+			skip_all "libvirt's $_d driver not installed (scripts/libvirt.sh)"
+	done
+	command -v mdevctl >/dev/null 2>&1 || skip_all "mdevctl not installed (scripts/libvirt.sh)"
+	# start_libvirtd binds a private /etc/libvirt over the host's (libvirt-clients has one)
+	# and mounts a private /var, which would hide $T
+	[ -d /etc/libvirt ] || skip_all "no /etc/libvirt"
+	case $(cd "$T" && pwd -P) in
+	/var | /var/*) skip_all "TMPDIR is under /var, which libvirtd gets a private one of" ;;
+	esac
+	export LIBVIRT_DRIVERS
+}
+
+# start_libvirtd [DRIVER...]: Debian's libvirtd inside `apsim exec` on the running apsimd, with
+# only the node device driver and DRIVERs loaded (LIBVIRT_DRIVER_DIR), listening on
+# $LIBVIRT_SOCK without authentication; waits until the node device driver answers (bails out
+# if it does not). Its namespace has, besides what apsim exec gives:
+#   /etc/passwd, /etc/group  copies with Debian's libvirt-qemu user (uid 64055, group kvm) and
+#                            libvirt-qemu group (gid 64055), and a kvm group if the host has
+#                            none: the QEMU driver cannot start without its user and group
+#                            (libvirt-daemon-system's postinst creates them, a bare container
+#                            lacks them), and a driver that fails stops the whole daemon
+#   /etc/libvirt             $LIBVIRT_ETC, empty at start: defined domains land there
+#   /var                     a tmpfs (lib, cache, log, tmp; run -> /run): libvirt's state and
+#                            QEMU capability cache
+#   /run/libvirt             a tmpfs: a host's libvirtd or a concurrent run keeps its own
+# so that nothing of the host is written. Sets LIBVIRTD, the pid of apsim exec, which stays in
+# the namespace (nsenter -t $LIBVIRTD -m enters it); libvirtd is stopped at exit, before
+# apsimd. Its errors go to $T/libvirt/libvirtd.log, its output to $T/libvirt/libvirtd.out.
+start_libvirtd() {
+	_lv=$T/libvirt
+	LIBVIRT_SOCK=$_lv/sock/libvirt-sock
+	LIBVIRT_ETC=$_lv/etc
+	mkdir -p "$_lv/drivers" "$_lv/sock" "$LIBVIRT_ETC"
+	for _d in nodedev "$@"; do
+		ln -sf "$LIBVIRT_DRIVERS/libvirt_driver_$_d.so" "$_lv/drivers/"
+	done
+	cp /etc/passwd "$_lv/passwd"
+	cp /etc/group "$_lv/group"
+	if ! grep -q '^kvm:' "$_lv/group"; then
+		# the highest free system gid
+		_gid=$(awk -F: '{ u[$3] = 1 } END { for (g = 999; g > 100 && (g in u); g--); print g }' \
+			"$_lv/group")
+		echo "kvm:x:$_gid:" >>"$_lv/group"
+	fi
+	_kvm=$(awk -F: '$1 == "kvm" { print $3 }' "$_lv/group")
+	grep -q '^libvirt-qemu:' "$_lv/group" ||
+		echo "libvirt-qemu:x:64055:libvirt-qemu" >>"$_lv/group"
+	grep -q '^libvirt-qemu:' "$_lv/passwd" ||
+		echo "libvirt-qemu:x:64055:$_kvm:Libvirt Qemu,,,:/var/lib/libvirt:/usr/sbin/nologin" \
+			>>"$_lv/passwd"
+	{
+		echo "unix_sock_dir = \"$_lv/sock\""
+		echo 'auth_unix_rw = "none"'
+		echo 'auth_unix_ro = "none"'
+		echo "log_outputs = \"3:file:$_lv/libvirtd.log\""
+	} >"$_lv/libvirtd.conf"
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	LIBVIRT_DRIVER_DIR=$_lv/drivers "$APSIM" --socket "$SOCK" exec -- sh -c '
+		set -e
+		mount --bind "$0/passwd" /etc/passwd
+		mount --bind "$0/group" /etc/group
+		mount --bind "$0/etc" /etc/libvirt
+		mount -t tmpfs -o mode=0755 apsim-t-var /var
+		mkdir /var/lib /var/cache /var/log
+		mkdir -m 1777 /var/tmp
+		ln -s /run /var/run
+		ln -s /run/lock /var/lock
+		mkdir -p /run/libvirt
+		mount -t tmpfs -o mode=0755 apsim-t-libvirt /run/libvirt
+		exec /usr/sbin/libvirtd "$@"' "$_lv" \
+		--config "$_lv/libvirtd.conf" --pid-file "$_lv/libvirtd.pid" \
+		>"$_lv/libvirtd.out" 2>&1 &
+	LIBVIRTD=$!
+	_clients="$_clients $LIBVIRTD"
+	export LIBVIRT_SOCK LIBVIRT_ETC LIBVIRTD
+	_i=0
+	until timeout -k 2 20 virsh -q -c "nodedev:///system?socket=$LIBVIRT_SOCK" nodedev-list \
+		>/dev/null 2>&1; do
+		_i=$((_i + 1))
+		if [ $_i -gt 300 ] || ! kill -0 "$LIBVIRTD" 2>/dev/null; then
+			diag "$(cat "$_lv/libvirtd.out" "$_lv/libvirtd.log" 2>/dev/null | tail -n 20)"
+			bail_out "libvirtd did not come up"
+		fi
+		sleep 0.1
+	done
 }
 
 # apsim_remote ARGS...: the CLI against the running daemon.

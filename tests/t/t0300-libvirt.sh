@@ -6,52 +6,23 @@
 # runs for defined mdevs works on the namespace's /sys and /etc/mdevctl.d. virsh talks to it
 # from outside over a private socket; every call is bounded by a timeout.
 #
-# libvirtd loads only its node device driver (LIBVIRT_DRIVER_DIR): the QEMU driver needs the
-# libvirt-qemu user and the kvm group, which a bare container lacks, and its failure would stop
-# the daemon (docs/clients.md "libvirt").
+# libvirtd loads only its node device driver (start_libvirtd in lib.sh: private /etc/libvirt,
+# /var and /run/libvirt); t0305 adds the QEMU driver for a guest with a vfio-ap hostdev.
 . "$(dirname "$0")/lib.sh"
 
 need_apsimd
 need_mountns
-command -v virsh >/dev/null 2>&1 || skip_all "virsh not installed (scripts/libvirt.sh)"
-[ -x /usr/sbin/libvirtd ] || skip_all "libvirtd not installed (scripts/libvirt.sh)"
-drv=$(dirname "$(find /usr/lib -name libvirt_driver_nodedev.so 2>/dev/null | head -n 1)")
-[ -f "$drv/libvirt_driver_nodedev.so" ] || skip_all "libvirt's node device driver not installed"
-command -v mdevctl >/dev/null 2>&1 || skip_all "mdevctl not installed"
+need_libvirtd
 
 start_apsimd || bail_out "apsimd did not start"
 M=$MNT
 A() { "$APSIM" --socket "$SOCK" "$@"; }
 
-mkdir -p "$T/drivers" "$T/sock"
-ln -s "$drv/libvirt_driver_nodedev.so" "$T/drivers/"
-cat >"$T/libvirtd.conf" <<EOF
-unix_sock_dir = "$T/sock"
-auth_unix_rw = "none"
-auth_unix_ro = "none"
-log_outputs = "3:file:$T/libvirtd.log"
-EOF
-# /run/libvirt (driver state, lock files) is a private tmpfs: a host's libvirtd or a concurrent
-# run of this test keeps its own
-LIBVIRT_DRIVER_DIR=$T/drivers "$APSIM" --socket "$SOCK" exec -- sh -c \
-	'mkdir -p /run/libvirt && mount -t tmpfs none /run/libvirt && exec /usr/sbin/libvirtd "$@"' \
-	libvirtd --config "$T/libvirtd.conf" --pid-file "$T/libvirtd.pid" >"$T/libvirtd.out" 2>&1 &
-LIBVIRTD=$!
-# stop libvirtd before the daemon (lib.sh's trap stops apsimd), on a bail-out too
-trap 'kill $LIBVIRTD 2>/dev/null; wait $LIBVIRTD 2>/dev/null; _cleanup' EXIT
-URI="nodedev:///system?socket=$T/sock/libvirt-sock"
+start_libvirtd
+URI="nodedev:///system?socket=$LIBVIRT_SOCK"
 # V: virsh with its messages (actions), Q: quiet (lists, XML)
 V() { timeout -k 2 20 virsh -c "$URI" "$@"; }
 Q() { timeout -k 2 20 virsh -q -c "$URI" "$@"; }
-_i=0
-until Q nodedev-list >/dev/null 2>&1; do
-	_i=$((_i + 1))
-	if [ $_i -gt 100 ] || ! kill -0 $LIBVIRTD 2>/dev/null; then
-		diag "$(cat "$T/libvirtd.out" "$T/libvirtd.log" 2>/dev/null | tail -n 20)"
-		bail_out "libvirtd did not come up"
-	fi
-	sleep 0.1
-done
 # wait_for DESC EXPECTED CMD...: polls CMD's output (udev events arrive asynchronously)
 wait_for() {
 	_d=$1 _e=$2
@@ -275,5 +246,5 @@ check_eq "the lifecycle events, in order" "$(
 	e ap_card0b Deleted; e ap_card0b Created
 	for d in 0006 000b 0020; do e ap_0b_$d Created; done)" "$(cat "$T/events")"
 
-check_eq "libvirtd is still running" yes "$(kill -0 $LIBVIRTD 2>/dev/null && echo yes || echo no)"
+check_eq "libvirtd is still running" yes "$(kill -0 "$LIBVIRTD" 2>/dev/null && echo yes || echo no)"
 done_testing
