@@ -229,6 +229,19 @@ APSIM_EXPORT int apsim_machine_queue_inject_rc(struct apsim_machine *m, unsigned
 					       unsigned count);
 
 /*
+ * A fault that arrives in the middle of the next bus scan, right after its QCI and before its
+ * TAPQs (issue 10 fault injection): the adapter is checkstopped (checkstop) or deconfigured
+ * on the SE side (!checkstop) once the host bus's next QCI has returned. -ENODEV without
+ * such an adapter. One pending fault at a time; a new call replaces it.
+ */
+enum apsim_after_qci_fault {
+	APSIM_AFTER_QCI_CHECKSTOP,
+	APSIM_AFTER_QCI_DECONFIGURE,
+};
+APSIM_EXPORT int apsim_machine_fault_after_qci(struct apsim_machine *m, unsigned apid,
+					       enum apsim_after_qci_fault fault);
+
+/*
  * How many RAPQ/ZAPQ reset qid so far (mod 65536). An SE guest's view compares it with its
  * own resets: a reset from outside (vfio_ap's ZAPQ on the host) ends the queue's binding.
  */

@@ -40,6 +40,10 @@ struct apsim_machine {
 	uint8_t inject_rc[NR_QUEUES];
 	uint16_t inject_count[NR_QUEUES];
 	uint16_t reset_count[NR_QUEUES];   /* completed RAPQ/ZAPQ, for SE bindings */
+	/* apsim_machine_fault_after_qci(): applied when the host bus's next QCI returns */
+	bool fault_pending;
+	unsigned fault_apid;
+	enum apsim_after_qci_fault fault;
 };
 
 /* --- card types --- */
@@ -571,9 +575,33 @@ int apsim_machine_queue_inject_rc(struct apsim_machine *m, unsigned qid, uint8_t
 
 /* --- the ops table the host bus uses (bus.h) --- */
 
+int apsim_machine_fault_after_qci(struct apsim_machine *m, unsigned apid,
+				  enum apsim_after_qci_fault fault)
+{
+	APSIM_CHECK_ARG(m && apid < NR_APIDS &&
+			(fault == APSIM_AFTER_QCI_CHECKSTOP || fault == APSIM_AFTER_QCI_DECONFIGURE));
+	if (!m->cards[apid].installed)
+		return -ENODEV;
+	m->fault_pending = true;
+	m->fault_apid = apid;
+	m->fault = fault;
+	return 0;
+}
+
+/* the host bus's QCI; a pending fault lands between it and the scan's TAPQs */
 static int ops_qci(void *ctx, struct apsim_qci *ret)
 {
-	return apsim_machine_qci(ctx, ret);
+	struct apsim_machine *m = ctx;
+	int r = apsim_machine_qci(m, ret);
+
+	if (m->fault_pending) {
+		m->fault_pending = false;
+		if (m->fault == APSIM_AFTER_QCI_CHECKSTOP)
+			(void) apsim_machine_card_checkstop(m, m->fault_apid, true);
+		else
+			(void) apsim_machine_card_config(m, m->fault_apid, false);
+	}
+	return r;
 }
 
 static void ops_tapq(void *ctx, unsigned qid, bool tbit, struct apsim_qstatus *ret_status,

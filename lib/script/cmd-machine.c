@@ -401,3 +401,26 @@ int apsim__cmd_machine_import(struct ctx *c, int argc, char **argv)
 		return apsim__cmd_fail(c, -errno, "%s: %s: %s", c->name, out, strerror(errno));
 	return 0;
 }
+
+/* machine fault after-qci checkstop|deconfigure APID: a fault between the next scan's QCI and
+ * its TAPQs */
+int apsim__cmd_machine_fault_after_qci(struct ctx *c, int argc, char **argv)
+{
+	enum apsim_after_qci_fault fault;
+	unsigned apid = 0;
+	int r;
+
+	(void) argc;
+	if (strcmp(argv[0], "checkstop") == 0)
+		fault = APSIM_AFTER_QCI_CHECKSTOP;
+	else if (strcmp(argv[0], "deconfigure") == 0)
+		fault = APSIM_AFTER_QCI_DECONFIGURE;
+	else
+		return apsim__cmd_usage_error(c, "%s: unknown fault '%s' (expected checkstop or deconfigure)",
+					      c->name, argv[0]);
+	r = apsim__cmd_parse_apid(c, argv[1], &apid);
+	if (r < 0)
+		return r;
+	r = apsim_machine_fault_after_qci(c->sim->machine, apid, fault);
+	return r < 0 ? no_card(c, r, apid) : 0;
+}

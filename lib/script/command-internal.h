@@ -106,6 +106,7 @@ int apsim__cmd_machine_qci(struct ctx *c, int argc, char **argv);
 int apsim__cmd_machine_flags(struct ctx *c, int argc, char **argv);
 int apsim__cmd_machine_queue_inject(struct ctx *c, int argc, char **argv);
 int apsim__cmd_machine_import(struct ctx *c, int argc, char **argv);
+int apsim__cmd_machine_fault_after_qci(struct ctx *c, int argc, char **argv);
 
 /* cmd-tree.c: scan, sleep, read, write, ls, events, dump, run */
 int apsim__cmd_scan(struct ctx *c, int argc, char **argv);

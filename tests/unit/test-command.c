@@ -126,7 +126,7 @@ static void test_usage_errors(void **state)
 	assert_int_equal(run(f, "machine"), -APSIM_EUSAGE);
 	assert_string_equal(f->err,
 			    "machine: missing subcommand (expected show, card, lpar, notify, "
-			    "limits, qci, flags, queue, import)\n");
+			    "limits, qci, flags, queue, fault, import)\n");
 	assert_int_equal(run(f, "machine card frob 4"), -APSIM_EUSAGE);
 	assert_string_equal(f->err,
 			    "machine card: unknown subcommand 'frob' (expected add, remove, "
@@ -667,7 +667,7 @@ static void test_scenario_buffer(void **state)
 	assert_int_equal(run_buffer(f, "\n\nmachine frob\n"), -EINVAL);
 	assert_string_equal(f->err,
 			    "s.scn:3: machine: unknown subcommand 'frob' (expected show, card, "
-			    "lpar, notify, limits, qci, flags, queue, import)\n");
+			    "lpar, notify, limits, qci, flags, queue, fault, import)\n");
 	assert_int_equal(run_buffer(f, "write bus/ap/apmask +300"), -EINVAL);
 	assert_string_equal(f->err, "s.scn:1: write bus/ap/apmask: Invalid argument\n");
 	/* the sandbox refuses file access */
