@@ -6,7 +6,8 @@ set -eu
 need=""
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for p in meson ninja-build pkg-config gcc libcmocka-dev libjansson-dev libfuse3-dev fuse3 \
-	 qemu-user-static libc6-s390x-cross mdevctl udev kmod iproute2 util-linux python3 clang; do
+	 qemu-user-static libc6-s390x-cross mdevctl udev kmod iproute2 util-linux python3 clang \
+	 groff-base; do
 	have_pkg "$p" || need="$need $p"
 done
 [ -z "$need" ] && exit 0
