@@ -324,6 +324,85 @@ static void discard_line(struct apsimd_control *c, int fd, uint64_t deadline)
 	}
 }
 
+/* Length of the UTF-8 sequence at s (RFC 3629: no overlong forms, no surrogates, at most
+ * U+10FFFF), 0 if there is none. */
+static size_t utf8_len(const unsigned char *s, size_t len)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (len < n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/*
+ * The bytes of a request line before the JSON parser sees them: no NUL, no control character
+ * but tab and carriage return, valid UTF-8 (RFC 8259 sections 7 and 8.1), not blank. 0, or
+ * -EINVAL with the reason sent to the client.
+ */
+static int check_bytes(int fd, const char *line, size_t len)
+{
+	const unsigned char *s = (const unsigned char *) line;
+	bool blank = true;
+
+	for (size_t i = 0, n; i < len; i += n) {
+		n = utf8_len(s + i, len - i);
+		if (s[i] == '\0') {
+			(void) send_error(fd, -EINVAL,
+					  "apsimd: malformed request: NUL byte at offset %zu", i);
+			return -EINVAL;
+		}
+		if (s[i] < 0x20 && s[i] != '\t' && s[i] != '\r') {
+			(void) send_error(
+			    fd, -EINVAL,
+			    "apsimd: malformed request: control character 0x%02x at offset %zu",
+			    s[i], i);
+			return -EINVAL;
+		}
+		if (n == 0) {
+			(void) send_error(fd, -EINVAL,
+					  "apsimd: malformed request: invalid UTF-8 at offset %zu",
+					  i);
+			return -EINVAL;
+		}
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			blank = false;
+	}
+	if (blank) {
+		(void) send_error(fd, -EINVAL, "apsimd: malformed request: empty line");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A JSON string that holds no NUL (jansson's JSON_ALLOW_NUL lets "\u0000" through). */
+static bool is_c_string(json_t *v)
+{
+	return json_is_string(v) && strlen(json_string_value(v)) == json_string_length(v);
+}
+
 static bool has_mdevctl_dir(struct apsimd *d, char *buf, size_t len)
 {
 	if (!d->state_dir)
@@ -358,6 +437,9 @@ static int do_guest_mount(struct apsimd_control *c, int fd, json_t *req)
 
 	if (!json_is_string(g))
 		return send_error(fd, -EINVAL, "apsimd: guest-mount needs a \"guest\" name");
+	if (!is_c_string(g))
+		return send_error(fd, -EINVAL,
+				  "apsimd: malformed request: \"guest\" holds a NUL character");
 	r = apsimd_guest_mount(c->d, json_string_value(g), &path);
 	if (r == -ENOENT)
 		return send_error(fd, r, "apsimd: no guest '%s'", json_string_value(g));
@@ -639,11 +721,18 @@ static void handle(struct apsimd_control *c, int fd, uint64_t deadline)
 	}
 	if (r < 0)
 		return;
-	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (check_bytes(fd, line, len) < 0) {
+		free(line);
+		return;
+	}
+	req = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	free(line);
-	if (!req || !json_is_object(req)) {
-		send_error(fd, -EINVAL, "apsimd: malformed request: %s",
-			   req ? "not a JSON object" : jerr.text);
+	if (!req) {
+		send_error(fd, -EINVAL, "apsimd: malformed request: invalid JSON: %s", jerr.text);
+		goto out_decref;
+	}
+	if (!json_is_object(req)) {
+		send_error(fd, -EINVAL, "apsimd: malformed request: not a JSON object");
 		goto out_decref;
 	}
 	op = json_object_get(req, "op");
@@ -651,6 +740,9 @@ static void handle(struct apsimd_control *c, int fd, uint64_t deadline)
 		if (!json_is_string(op))
 			send_error(fd, -EINVAL,
 				   "apsimd: malformed request: \"op\" is not a string");
+		else if (!is_c_string(op))
+			send_error(fd, -EINVAL,
+				   "apsimd: malformed request: \"op\" holds a NUL character");
 		else if (strcmp(json_string_value(op), "info") == 0)
 			do_info(c, fd);
 		else if (strcmp(json_string_value(op), "guest-mount") == 0)
@@ -689,9 +781,14 @@ static void handle(struct apsimd_control *c, int fd, uint64_t deadline)
 	for (size_t i = 0; i < argc; i++) {
 		json_t *a = json_array_get(args, i);
 
-		if (!json_is_string(a) || strlen(json_string_value(a)) != json_string_length(a)) {
+		if (!json_is_string(a)) {
 			send_error(fd, -EINVAL,
 				   "apsimd: malformed request: argv[%zu] is not a string", i);
+			goto out_free_argv;
+		}
+		if (!is_c_string(a)) {
+			send_error(fd, -EINVAL,
+				   "apsimd: malformed request: argv[%zu] holds a NUL character", i);
 			goto out_free_argv;
 		}
 		argv[i] = (char *) json_string_value(a);
