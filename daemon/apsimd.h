@@ -31,6 +31,8 @@ struct apsimd {
 	char *socket_path;		/* control socket */
 	char *guest_dir;		/* guest trees are mounted at guest_dir/NAME */
 	uid_t uid;			/* the daemon's uid: writes allowed for it and root */
+	unsigned client_timeout;	/* seconds: a socket client's request line must be
+					 * complete within them, and each reply taken */
 	uint64_t start_sec;		/* timestamps of every node */
 	struct apsimd_persist *persist; /* NULL without a state dir */
 	struct apsimd_control *control;

@@ -2,7 +2,8 @@
 /*
  * control.c - the daemon's control socket (docs/daemon.md "Control socket"): a Unix stream
  * socket, mode 0600, peers checked with SO_PEERCRED (root or the daemon's uid). One request
- * per connection, one JSON line of at most 64 KiB:
+ * per connection, one JSON line of at most 64 KiB, complete within the client timeout
+ * (apsimd --client-timeout, 30 s by default) of the connection:
  *
  *   {"argv": ["machine", "show"], "json": false}   a command, as apsim_sim_exec_argv() runs it
  *   {"argv": ["events", "--follow"]}               uevents as they happen, until disconnect
@@ -16,8 +17,10 @@
  *
  * Replies are JSON lines: {"out": "..."} (stdout text), {"err": "..."} (stderr text),
  * {"info": {...}}, {"path": "..."}, and a last {"rc": N} with 0 or the command's -errno.
- * A malformed, oversized or refused request gets {"err"} and {"rc"} and nothing else
- * happens: the daemon never trusts the bytes it reads.
+ * A malformed, oversized, late or refused request gets {"err"} and {"rc"} and nothing else
+ * happens: the daemon never trusts the bytes it reads. Before it closes such a connection it
+ * reads what the client still sends of its line (bounded), so that the client can finish
+ * sending and read the answer instead of seeing EPIPE or ECONNRESET.
  *
  * Owns struct apsimd_control and its connections. Calls mount.c (guest mounts), netlink.c
  * (the namespace's path), acks.c (synchronous followers) and the library; only main.c
@@ -37,6 +40,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "apsim/apsim.h"
@@ -47,17 +51,27 @@
 #define APSIMD_VERSION "unknown"
 #endif
 
-#define MAX_REQUEST	   (64u * 1024)
+#define MAX_REQUEST	   (64u * 1024) /* bytes of a request line, its newline not counted */
+#define MAX_DISCARD	   (16u << 20)	/* of an overlong line: read and dropped, then close */
 #define MAX_ARGS	   1024
-#define MAX_CLIENTS	   64
+#define MAX_CLIENTS	   64 /* connections served at once, event followers included */
+#define MAX_REJECTS	   64 /* connections refused, reading their request before the close */
+#define REJECT_LINGER_MS   1000
 #define CHUNK		   (32u * 1024)
 #define MAX_FOLLOW_BACKLOG (4u << 20)
-#define IO_TIMEOUT_SEC	   30
 
 struct client {
 	struct apsimd_control *c;
 	int fd;
+	uint64_t deadline; /* CLOCK_MONOTONIC ms: the request line must be complete by then */
 	struct client *next;
+};
+
+/* A refused connection: answered at once, then its request is read until this deadline. */
+struct reject {
+	int fd;
+	uint64_t deadline; /* CLOCK_MONOTONIC ms */
+	size_t discarded;  /* bytes read and dropped so far */
 };
 
 struct apsimd_control {
@@ -70,7 +84,17 @@ struct apsimd_control {
 	struct client *clients;
 	unsigned n_clients;
 	bool stopping;
+	struct reject rejects[MAX_REJECTS]; /* the accept thread's own */
+	unsigned n_rejects;
 };
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
 
 /* --- replies ---------------------------------------------------------------------------- */
 
@@ -182,11 +206,45 @@ static int send_error(int fd, int rc, const char *fmt, ...)
 
 /* --- requests --------------------------------------------------------------------------- */
 
-/* Reads one line; -E2BIG past MAX_REQUEST, -ECONNRESET on EOF before any byte. */
-static int read_request(int fd, char **ret, size_t *ret_len)
+/*
+ * Waits until fd has bytes (or EOF) to read: 0, -ETIMEDOUT once deadline (CLOCK_MONOTONIC
+ * ms) has passed, -ESHUTDOWN when the daemon stops.
+ */
+static int wait_readable(struct apsimd_control *c, int fd, uint64_t deadline)
+{
+	for (;;) {
+		struct pollfd p[2] = {
+		    {.fd = fd, .events = POLLIN},
+		    {.fd = c->stop_fd, .events = POLLIN},
+		};
+		uint64_t now = now_ms();
+		int r;
+
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		r = poll(p, 2, deadline - now > INT_MAX ? INT_MAX : (int) (deadline - now));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (p[1].revents)
+			return -ESHUTDOWN;
+		if (p[0].revents)
+			return 0;
+	}
+}
+
+/*
+ * Reads one line, complete by deadline: -E2BIG past MAX_REQUEST bytes (the rest of the line
+ * is still unread), -ETIMEDOUT, -ECONNRESET on EOF before any byte. Bytes after the newline
+ * are dropped: one request per connection.
+ */
+static int read_request(struct apsimd_control *c, int fd, uint64_t deadline, char **ret,
+			size_t *ret_len)
 {
 	size_t cap = 4096, len = 0;
 	char *buf = malloc(cap + 1), *n;
+	int r;
 
 	if (!buf)
 		return -ENOMEM;
@@ -196,30 +254,31 @@ static int read_request(int fd, char **ret, size_t *ret_len)
 
 		if (len == cap) {
 			if (cap >= MAX_REQUEST + 1) {
-				free(buf);
-				return -E2BIG;
+				r = -E2BIG;
+				goto out_free;
 			}
 			cap = cap * 2 > MAX_REQUEST + 1 ? MAX_REQUEST + 1 : cap * 2;
 			n = realloc(buf, cap + 1);
 			if (!n) {
-				free(buf);
-				return -ENOMEM;
+				r = -ENOMEM;
+				goto out_free;
 			}
 			buf = n;
 		}
-		got = recv(fd, buf + len, cap - len, 0);
-		if (got < 0 && errno == EINTR)
+		r = wait_readable(c, fd, deadline);
+		if (r < 0)
+			goto out_free;
+		got = recv(fd, buf + len, cap - len, MSG_DONTWAIT);
+		if (got < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (got < 0) {
-			int r = -errno;
-
-			free(buf);
-			return r == -EAGAIN ? -ETIMEDOUT : r;
+			r = -errno;
+			goto out_free;
 		}
 		if (got == 0) {
 			if (len == 0) {
-				free(buf);
-				return -ECONNRESET;
+				r = -ECONNRESET;
+				goto out_free;
 			}
 			break; /* a request without its newline at EOF */
 		}
@@ -231,13 +290,117 @@ static int read_request(int fd, char **ret, size_t *ret_len)
 		}
 	}
 	if (len > MAX_REQUEST) {
-		free(buf);
-		return -E2BIG;
+		r = -E2BIG;
+		goto out_free;
 	}
 	buf[len] = '\0';
 	*ret = buf;
 	*ret_len = len;
 	return 0;
+
+out_free:
+	free(buf);
+	return r;
+}
+
+/*
+ * The rest of an overlong line: read and dropped until its newline, EOF, MAX_DISCARD bytes or
+ * the deadline, so that a client writing its whole request before it reads gets to the
+ * answer instead of EPIPE.
+ */
+static void discard_line(struct apsimd_control *c, int fd, uint64_t deadline)
+{
+	char buf[16384];
+	size_t total = 0;
+
+	while (total < MAX_DISCARD && wait_readable(c, fd, deadline) == 0) {
+		ssize_t got = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (got < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (got <= 0 || memchr(buf, '\n', (size_t) got))
+			return;
+		total += (size_t) got;
+	}
+}
+
+/* Length of the UTF-8 sequence at s (RFC 3629: no overlong forms, no surrogates, at most
+ * U+10FFFF), 0 if there is none. */
+static size_t utf8_len(const unsigned char *s, size_t len)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (len < n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/*
+ * The bytes of a request line before the JSON parser sees them: no NUL, no control character
+ * but tab and carriage return, valid UTF-8 (RFC 8259 sections 7 and 8.1), not blank. 0, or
+ * -EINVAL with the reason sent to the client.
+ */
+static int check_bytes(int fd, const char *line, size_t len)
+{
+	const unsigned char *s = (const unsigned char *) line;
+	bool blank = true;
+
+	for (size_t i = 0, n; i < len; i += n) {
+		n = utf8_len(s + i, len - i);
+		if (s[i] == '\0') {
+			(void) send_error(fd, -EINVAL,
+					  "apsimd: malformed request: NUL byte at offset %zu", i);
+			return -EINVAL;
+		}
+		if (s[i] < 0x20 && s[i] != '\t' && s[i] != '\r') {
+			(void) send_error(
+			    fd, -EINVAL,
+			    "apsimd: malformed request: control character 0x%02x at offset %zu",
+			    s[i], i);
+			return -EINVAL;
+		}
+		if (n == 0) {
+			(void) send_error(fd, -EINVAL,
+					  "apsimd: malformed request: invalid UTF-8 at offset %zu",
+					  i);
+			return -EINVAL;
+		}
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			blank = false;
+	}
+	if (blank) {
+		(void) send_error(fd, -EINVAL, "apsimd: malformed request: empty line");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A JSON string that holds no NUL (jansson's JSON_ALLOW_NUL lets "\u0000" through). */
+static bool is_c_string(json_t *v)
+{
+	return json_is_string(v) && strlen(json_string_value(v)) == json_string_length(v);
 }
 
 static bool has_mdevctl_dir(struct apsimd *d, char *buf, size_t len)
@@ -274,6 +437,9 @@ static int do_guest_mount(struct apsimd_control *c, int fd, json_t *req)
 
 	if (!json_is_string(g))
 		return send_error(fd, -EINVAL, "apsimd: guest-mount needs a \"guest\" name");
+	if (!is_c_string(g))
+		return send_error(fd, -EINVAL,
+				  "apsimd: malformed request: \"guest\" holds a NUL character");
 	r = apsimd_guest_mount(c->d, json_string_value(g), &path);
 	if (r == -ENOENT)
 		return send_error(fd, r, "apsimd: no guest '%s'", json_string_value(g));
@@ -532,7 +698,7 @@ static bool is_follow(int argc, char **argv)
 	return false;
 }
 
-static void handle(struct apsimd_control *c, int fd)
+static void handle(struct apsimd_control *c, int fd, uint64_t deadline)
 {
 	json_error_t jerr;
 	json_t *req = NULL, *args, *op, *js;
@@ -542,22 +708,31 @@ static void handle(struct apsimd_control *c, int fd)
 	bool json = false, sync = false;
 	int r;
 
-	r = read_request(fd, &line, &len);
+	r = read_request(c, fd, deadline, &line, &len);
 	if (r == -E2BIG) {
-		send_error(fd, r, "apsimd: request too large (limit %u bytes)", MAX_REQUEST);
+		send_error(fd, r, "apsimd: request too long: more than %u bytes before the newline",
+			   MAX_REQUEST);
+		discard_line(c, fd, deadline);
 		return;
 	}
 	if (r == -ETIMEDOUT) {
-		send_error(fd, r, "apsimd: no request within %d s", IO_TIMEOUT_SEC);
+		send_error(fd, r, "apsimd: no complete request within %u s", c->d->client_timeout);
 		return;
 	}
 	if (r < 0)
 		return;
-	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (check_bytes(fd, line, len) < 0) {
+		free(line);
+		return;
+	}
+	req = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	free(line);
-	if (!req || !json_is_object(req)) {
-		send_error(fd, -EINVAL, "apsimd: malformed request: %s",
-			   req ? "not a JSON object" : jerr.text);
+	if (!req) {
+		send_error(fd, -EINVAL, "apsimd: malformed request: invalid JSON: %s", jerr.text);
+		goto out_decref;
+	}
+	if (!json_is_object(req)) {
+		send_error(fd, -EINVAL, "apsimd: malformed request: not a JSON object");
 		goto out_decref;
 	}
 	op = json_object_get(req, "op");
@@ -565,6 +740,9 @@ static void handle(struct apsimd_control *c, int fd)
 		if (!json_is_string(op))
 			send_error(fd, -EINVAL,
 				   "apsimd: malformed request: \"op\" is not a string");
+		else if (!is_c_string(op))
+			send_error(fd, -EINVAL,
+				   "apsimd: malformed request: \"op\" holds a NUL character");
 		else if (strcmp(json_string_value(op), "info") == 0)
 			do_info(c, fd);
 		else if (strcmp(json_string_value(op), "guest-mount") == 0)
@@ -603,9 +781,14 @@ static void handle(struct apsimd_control *c, int fd)
 	for (size_t i = 0; i < argc; i++) {
 		json_t *a = json_array_get(args, i);
 
-		if (!json_is_string(a) || strlen(json_string_value(a)) != json_string_length(a)) {
+		if (!json_is_string(a)) {
 			send_error(fd, -EINVAL,
 				   "apsimd: malformed request: argv[%zu] is not a string", i);
+			goto out_free_argv;
+		}
+		if (!is_c_string(a)) {
+			send_error(fd, -EINVAL,
+				   "apsimd: malformed request: argv[%zu] holds a NUL character", i);
 			goto out_free_argv;
 		}
 		argv[i] = (char *) json_string_value(a);
@@ -622,12 +805,33 @@ out_decref:
 
 /* --- connections ---------------------------------------------------------------------------- */
 
+/*
+ * Closes a connection whose reply is complete. What the client sent after its request line is
+ * read first (as much as is queued, without waiting): closing a Unix socket with unread bytes
+ * makes the peer's next read fail with ECONNRESET instead of seeing the end of the reply.
+ */
+static void close_client_fd(int fd)
+{
+	char buf[4096];
+
+	for (size_t total = 0; total < MAX_REQUEST;) {
+		ssize_t got = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		total += (size_t) got;
+	}
+	close(fd);
+}
+
 static void *client_thread(void *arg)
 {
 	struct client *cl = arg;
 	struct apsimd_control *c = cl->c;
 
-	handle(c, cl->fd);
+	handle(c, cl->fd, cl->deadline);
 
 	pthread_mutex_lock(&c->lock);
 	for (struct client **p = &c->clients; *p; p = &(*p)->next) {
@@ -637,7 +841,7 @@ static void *client_thread(void *arg)
 		}
 	}
 	c->n_clients--;
-	close(cl->fd);
+	close_client_fd(cl->fd);
 	pthread_cond_broadcast(&c->cond);
 	pthread_mutex_unlock(&c->lock);
 	free(cl);
@@ -654,9 +858,66 @@ static bool peer_allowed(struct apsimd_control *c, int fd)
 	return cred.uid == 0 || cred.uid == c->d->uid;
 }
 
+static void reject_remove(struct apsimd_control *c, unsigned i)
+{
+	close(c->rejects[i].fd);
+	c->rejects[i] = c->rejects[--c->n_rejects];
+}
+
+/*
+ * Refuses a connection (accept thread): the answer at once, then the connection lingers in
+ * c->rejects until the client has sent its request line (read and dropped), closed, or
+ * REJECT_LINGER_MS (at most the client timeout) have passed. A client that sends its request
+ * before it reads, as apsim --socket does, so gets the answer and not EPIPE. When
+ * MAX_REJECTS connections linger already, this one is closed after the answer.
+ */
+static void reject(struct apsimd_control *c, int fd, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void reject(struct apsimd_control *c, int fd, int rc, const char *fmt, ...)
+{
+	uint64_t linger = (uint64_t) c->d->client_timeout * 1000;
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void) vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* a fresh connection's send buffer is empty: this does not block */
+	(void) send_error(fd, rc, "%s", msg);
+	if (c->n_rejects == MAX_REJECTS) {
+		close(fd);
+		return;
+	}
+	if (linger > REJECT_LINGER_MS)
+		linger = REJECT_LINGER_MS;
+	c->rejects[c->n_rejects++] = (struct reject){.fd = fd, .deadline = now_ms() + linger};
+}
+
+/* A refused connection has bytes or EOF: drops them; closes it at the newline or EOF. */
+static void reject_read(struct apsimd_control *c, unsigned i)
+{
+	struct reject *rj = &c->rejects[i];
+	char buf[4096];
+
+	for (;;) {
+		ssize_t got = recv(rj->fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0 && errno == EAGAIN)
+			return;
+		if (got <= 0 || memchr(buf, '\n', (size_t) got) ||
+		    (rj->discarded += (size_t) got) > MAX_REQUEST) {
+			reject_remove(c, i);
+			return;
+		}
+	}
+}
+
 static void accept_one(struct apsimd_control *c)
 {
-	struct timeval tv = {.tv_sec = IO_TIMEOUT_SEC};
+	struct timeval tv = {.tv_sec = c->d->client_timeout};
 	pthread_attr_t attr;
 	struct client *cl;
 	pthread_t th;
@@ -665,28 +926,36 @@ static void accept_one(struct apsimd_control *c)
 	fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
-	(void) setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* a client that does not read its reply for that long is dropped */
 	(void) setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (!peer_allowed(c, fd)) {
-		send_error(fd, -EACCES, "apsimd: permission denied (root or uid %u only)",
-			   (unsigned) c->d->uid);
-		close(fd);
+		reject(c, fd, -EACCES, "apsimd: permission denied (root or uid %u only)",
+		       (unsigned) c->d->uid);
 		return;
 	}
 	cl = calloc(1, sizeof(*cl));
 	if (!cl) {
-		close(fd);
+		reject(c, fd, -ENOMEM, "apsimd: out of memory");
 		return;
 	}
 	cl->c = c;
 	cl->fd = fd;
+	cl->deadline = now_ms() + (uint64_t) c->d->client_timeout * 1000;
 
 	pthread_mutex_lock(&c->lock);
-	if (c->n_clients >= MAX_CLIENTS || c->stopping) {
+	if (c->stopping) {
 		pthread_mutex_unlock(&c->lock);
-		send_error(fd, -EBUSY, "apsimd: too many connections");
-		close(fd);
 		free(cl);
+		reject(c, fd, -ESHUTDOWN, "apsimd: shutting down");
+		return;
+	}
+	if (c->n_clients >= MAX_CLIENTS) {
+		pthread_mutex_unlock(&c->lock);
+		free(cl);
+		reject(c, fd, -EBUSY,
+		       "apsimd: busy: %u connections are served already (the limit); try again "
+		       "later",
+		       MAX_CLIENTS);
 		return;
 	}
 	cl->next = c->clients;
@@ -709,9 +978,8 @@ static void accept_one(struct apsimd_control *c)
 		c->n_clients--;
 		pthread_cond_broadcast(&c->cond);
 		pthread_mutex_unlock(&c->lock);
-		send_error(fd, -r, "apsimd: cannot serve the request: %s", strerror(r));
-		close(fd);
 		free(cl);
+		reject(c, fd, -r, "apsimd: cannot serve the request: %s", strerror(r));
 	}
 }
 
@@ -720,21 +988,39 @@ static void *accept_thread(void *arg)
 	struct apsimd_control *c = arg;
 
 	for (;;) {
-		struct pollfd p[2] = {
+		struct pollfd p[2 + MAX_REJECTS] = {
 		    {.fd = c->listen_fd, .events = POLLIN},
 		    {.fd = c->stop_fd, .events = POLLIN},
 		};
+		uint64_t now = now_ms(), next = UINT64_MAX;
+		unsigned n;
 
-		if (poll(p, 2, -1) < 0) {
+		/* refused connections whose time is up; the rest are polled */
+		for (unsigned i = c->n_rejects; i-- > 0;)
+			if (c->rejects[i].deadline <= now)
+				reject_remove(c, i);
+		n = c->n_rejects;
+		for (unsigned i = 0; i < n; i++) {
+			p[2 + i] = (struct pollfd){.fd = c->rejects[i].fd, .events = POLLIN};
+			if (c->rejects[i].deadline < next)
+				next = c->rejects[i].deadline;
+		}
+		if (poll(p, 2 + n, next == UINT64_MAX ? -1 : (int) (next - now)) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
 		if (p[1].revents)
 			break;
+		/* from the last: reject_remove() moves the last entry into the gap */
+		for (unsigned i = n; i-- > 0;)
+			if (p[2 + i].revents)
+				reject_read(c, i);
 		if (p[0].revents & POLLIN)
 			accept_one(c);
 	}
+	while (c->n_rejects > 0)
+		reject_remove(c, c->n_rejects - 1);
 	return NULL;
 }
 

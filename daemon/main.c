@@ -4,7 +4,8 @@
  * optional persistent state directory (docs/daemon.md).
  *
  *   apsimd --mount DIR [--state DIR] [--socket PATH] [--guest-dir DIR] [--machine FILE|empty]
- *          [--policy kernel|legacy|coalesced] [--quirks mainline] [--foreground] [--verbose]
+ *          [--policy kernel|legacy|coalesced] [--quirks mainline] [--client-timeout SECONDS]
+ *          [--foreground] [--no-netlink] [--verbose]
  *
  * Threads: the main thread only waits for signals; each mount has its FUSE loop (which starts
  * its own workers); the control socket has an accept thread and one thread per connection;
@@ -35,7 +36,9 @@
 #define APSIMD_VERSION "unknown"
 #endif
 
-#define TIMER_MAX_WAIT_NS (20 * APSIM_NSEC_PER_MSEC)
+#define TIMER_MAX_WAIT_NS      (20 * APSIM_NSEC_PER_MSEC)
+#define CLIENT_TIMEOUT_DEFAULT 30
+#define CLIENT_TIMEOUT_MAX     86400
 
 /* --- the timer thread ---------------------------------------------------------------------- */
 
@@ -139,6 +142,9 @@ static void usage(FILE *f)
 	    "                       (default: the built-in z16)\n"
 	    "  --policy P           hot plug policy: kernel (default), legacy, coalesced\n"
 	    "  --quirks mainline    reproduce the mainline defects of spec 6.11\n"
+	    "  --client-timeout S   drop a control socket client whose request line is not\n"
+	    "                       complete S seconds after it connected, or that does not\n"
+	    "                       take a reply for S seconds (1 to 86400, default 30)\n"
 	    "  --foreground         do not detach\n"
 	    "  --no-netlink         no udev events on netlink (in a private network\n"
 	    "                       namespace, joined by apsim exec)\n"
@@ -154,6 +160,7 @@ struct options {
 	const char *state;
 	const char *socket;
 	const char *guest_dir;
+	unsigned client_timeout;
 	struct apsim_sim_options sim;
 	bool foreground;
 	bool verbose;
@@ -172,6 +179,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_MACHINE,
 		OPT_POLICY,
 		OPT_QUIRKS,
+		OPT_CLIENT_TIMEOUT,
 		OPT_FOREGROUND,
 		OPT_VERBOSE,
 		OPT_NO_NETLINK,
@@ -188,6 +196,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"machine", required_argument, NULL, OPT_MACHINE},
 	    {"policy", required_argument, NULL, OPT_POLICY},
 	    {"quirks", required_argument, NULL, OPT_QUIRKS},
+	    {"client-timeout", required_argument, NULL, OPT_CLIENT_TIMEOUT},
 	    {"foreground", no_argument, NULL, OPT_FOREGROUND},
 	    {"verbose", no_argument, NULL, OPT_VERBOSE},
 	    {"no-netlink", no_argument, NULL, OPT_NO_NETLINK},
@@ -202,6 +211,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof(*o));
 	o->sim.policy = APSIM_POLICY_KERNEL;
 	o->sim.monotonic_clock = true;
+	o->client_timeout = CLIENT_TIMEOUT_DEFAULT;
 	while ((c = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_MOUNT:
@@ -236,6 +246,23 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return -EINVAL;
 			}
 			break;
+		case OPT_CLIENT_TIMEOUT: {
+			unsigned long v;
+			char *end;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (optarg[0] < '0' || optarg[0] > '9' || *end || errno || v < 1 ||
+			    v > CLIENT_TIMEOUT_MAX) {
+				fprintf(stderr,
+					"apsimd: --client-timeout: '%s' is not a number of seconds "
+					"from 1 to %d\n",
+					optarg, CLIENT_TIMEOUT_MAX);
+				return -EINVAL;
+			}
+			o->client_timeout = (unsigned) v;
+			break;
+		}
 		case 'f':
 		case OPT_FOREGROUND:
 			o->foreground = true;
@@ -398,6 +425,7 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	d.uid = getuid();
 	d.verbose = o.verbose;
+	d.client_timeout = o.client_timeout;
 	d.start_sec = (uint64_t) time(NULL);
 	pthread_mutex_init(&d.mounts_lock, NULL);
 

@@ -1,9 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * persist.c - the daemon's state directory (design.md "Persistence"): restore the sim from
- * STATE/state.json at start, save it after every acknowledged change (a FUSE write of the
- * host tree, or a state-changing command through the sim's on_change hook), atomically, and
- * only when the saved content would change. The format is lib/sim/state.c's.
+ * STATE/state.json at start, save it after every change before it is acknowledged (a FUSE
+ * write of the host tree, or a state-changing command through the sim's on_change hook),
+ * atomically, and only when the saved content would change. The format is lib/sim/state.c's.
+ *
+ * A change whose save fails is refused, not rolled back: the writer gets the save's errno
+ * (a command's reply says "was applied but the state could not be saved"), the model keeps
+ * the change, and the file keeps the state of the last save that succeeded. Taking the
+ * change back is not possible honestly: its uevents, probes, /dev nodes and guest updates
+ * have happened, and the inverse write is a change of its own that the stores may refuse.
+ * The next save that succeeds writes the whole model, that change included
+ * (docs/daemon.md "Persistence").
  *
  * Owns struct apsimd_persist (apsimd.persist). Calls log.c and the library only; fuse-ops.c
  * and main.c call it.
@@ -47,6 +55,14 @@ static int save(struct apsimd *d)
 	}
 	r = apsim__state_write_file(p->path, text);
 	if (r < 0) {
+		/*
+		 * The file may hold text now although the save failed: the rename is done before
+		 * the directory's fsync. Forget what it held, so that the next save writes in any
+		 * case: else a change back to the old content would be taken as saved and
+		 * acknowledged while the file holds the failed one.
+		 */
+		free(p->last);
+		p->last = NULL;
 		free(text);
 		goto out_fail;
 	}
