@@ -5,7 +5,7 @@
  *
  * The sections follow the reading order: each file calls only the files above it.
  *
- *   log.c, acks.c  <-  persist.c, netlink.c  <-  fuse-ops.c  <-  mount.c  <-  control.c
+ *   log.c, wire.c, acks.c  <-  persist.c, netlink.c  <-  fuse-ops.c  <-  mount.c  <-  control.c
  *   <-  http.c  <-  main.c
  */
 #ifndef APSIMD_H
@@ -53,6 +53,20 @@ struct apsimd {
 void apsimd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* From now on apsimd_log() writes to syslog (the daemon has detached from its terminal). */
 void apsimd_log_to_syslog(void);
+
+/* --- wire.c ------------------------------------------------------------------------------- */
+
+/* The control socket's reply lines; each returns 0 or -errno of the send. */
+struct json_t;
+int apsimd_send_all(int fd, const char *buf, size_t len);
+int apsimd_send_json(int fd, struct json_t *o);			 /* then json_decref(o) */
+int apsimd_send_text(int fd, const char *key, const char *buf, size_t len); /* "out"/"err" */
+int apsimd_send_rc(int fd, int rc);
+/* {"err": "MESSAGE\n"} and {"rc": rc} */
+int apsimd_send_error(int fd, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A request line's bytes: no NUL or control character, valid UTF-8, not blank; else -EINVAL
+ * with the reason sent. */
+int apsimd_check_bytes(int fd, const char *line, size_t len);
 
 /* --- acks.c ------------------------------------------------------------------------------- */
 

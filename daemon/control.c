@@ -22,9 +22,9 @@
  * reads what the client still sends of its line (bounded), so that the client can finish
  * sending and read the answer instead of seeing EPIPE or ECONNRESET.
  *
- * Owns struct apsimd_control and its connections. Calls mount.c (guest mounts), netlink.c
- * (the namespace's path), acks.c (synchronous followers) and the library; only main.c
- * calls it.
+ * Owns struct apsimd_control and its connections. Calls wire.c (reply lines, the check of a
+ * request's bytes), mount.c (guest mounts), netlink.c (the namespace's path), acks.c
+ * (synchronous followers) and the library; only main.c calls it.
  */
 #define _GNU_SOURCE
 
@@ -57,7 +57,6 @@
 #define MAX_CLIENTS	   64 /* connections served at once, event followers included */
 #define MAX_REJECTS	   64 /* connections refused, reading their request before the close */
 #define REJECT_LINGER_MS   1000
-#define CHUNK		   (32u * 1024)
 #define MAX_FOLLOW_BACKLOG (4u << 20)
 
 struct client {
@@ -94,114 +93,6 @@ static uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
-
-/* --- replies ---------------------------------------------------------------------------- */
-
-static int send_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t) n;
-	}
-	return 0;
-}
-
-static int send_json(int fd, json_t *o)
-{
-	char *s;
-	int r;
-
-	if (!o)
-		return -ENOMEM;
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	if (!s)
-		return -ENOMEM;
-	{
-		size_t len = strlen(s);
-		char *t = realloc(s, len + 2);
-
-		if (!t) {
-			free(s);
-			return -ENOMEM;
-		}
-		s = t;
-		s[len] = '\n';
-		s[len + 1] = '\0';
-		r = send_all(fd, s, len + 1);
-	}
-	free(s);
-	return r;
-}
-
-/* A JSON string of arbitrary bytes: invalid UTF-8 becomes '?'. */
-static json_t *text_json(const char *buf, size_t len)
-{
-	json_t *s = json_stringn(buf, len);
-	char *copy;
-
-	if (s)
-		return s;
-	copy = malloc(len ? len : 1);
-	if (!copy)
-		return NULL;
-	for (size_t i = 0; i < len; i++)
-		copy[i] = (buf[i] & 0x80) || buf[i] == '\0' ? '?' : buf[i];
-	s = json_stringn(copy, len);
-	free(copy);
-	return s;
-}
-
-/* key: "out" or "err"; text in chunks so that no reply line grows without bound */
-static int send_text(int fd, const char *key, const char *buf, size_t len)
-{
-	while (len > 0) {
-		size_t n = len > CHUNK ? CHUNK : len;
-		int r;
-
-		/* do not split a UTF-8 sequence */
-		while (n < len && n > 1 && ((unsigned char) buf[n] & 0xc0) == 0x80)
-			n--;
-		r = send_json(fd, json_pack("{s:o}", key, text_json(buf, n)));
-		if (r < 0)
-			return r;
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
-
-static int send_rc(int fd, int rc)
-{
-	return send_json(fd, json_pack("{s:i}", "rc", rc));
-}
-
-static int send_error(int fd, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int send_error(int fd, int rc, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(msg, sizeof(msg) - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		n = 0;
-	if ((size_t) n > sizeof(msg) - 2)
-		n = (int) sizeof(msg) - 2;
-	msg[n++] = '\n';
-	(void) send_text(fd, "err", msg, (size_t) n);
-	return send_rc(fd, rc);
 }
 
 /* --- requests --------------------------------------------------------------------------- */
@@ -324,79 +215,6 @@ static void discard_line(struct apsimd_control *c, int fd, uint64_t deadline)
 	}
 }
 
-/* Length of the UTF-8 sequence at s (RFC 3629: no overlong forms, no surrogates, at most
- * U+10FFFF), 0 if there is none. */
-static size_t utf8_len(const unsigned char *s, size_t len)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f;
-	else if (s[0] == 0xf0)
-		lo = 0x90;
-	else if (s[0] == 0xf4)
-		hi = 0x8f;
-	if (len < n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
-/*
- * The bytes of a request line before the JSON parser sees them: no NUL, no control character
- * but tab and carriage return, valid UTF-8 (RFC 8259 sections 7 and 8.1), not blank. 0, or
- * -EINVAL with the reason sent to the client.
- */
-static int check_bytes(int fd, const char *line, size_t len)
-{
-	const unsigned char *s = (const unsigned char *) line;
-	bool blank = true;
-
-	for (size_t i = 0, n; i < len; i += n) {
-		n = utf8_len(s + i, len - i);
-		if (s[i] == '\0') {
-			(void) send_error(fd, -EINVAL,
-					  "apsimd: malformed request: NUL byte at offset %zu", i);
-			return -EINVAL;
-		}
-		if (s[i] < 0x20 && s[i] != '\t' && s[i] != '\r') {
-			(void) send_error(
-			    fd, -EINVAL,
-			    "apsimd: malformed request: control character 0x%02x at offset %zu",
-			    s[i], i);
-			return -EINVAL;
-		}
-		if (n == 0) {
-			(void) send_error(fd, -EINVAL,
-					  "apsimd: malformed request: invalid UTF-8 at offset %zu",
-					  i);
-			return -EINVAL;
-		}
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
-			blank = false;
-	}
-	if (blank) {
-		(void) send_error(fd, -EINVAL, "apsimd: malformed request: empty line");
-		return -EINVAL;
-	}
-	return 0;
-}
-
 /* A JSON string that holds no NUL (jansson's JSON_ALLOW_NUL lets "\u0000" through). */
 static bool is_c_string(json_t *v)
 {
@@ -424,9 +242,9 @@ static int do_info(struct apsimd_control *c, int fd)
 	if (info && d->netlink &&
 	    apsimd_netlink_netns_path(d->netlink, mdevctl, sizeof(mdevctl)) == 0)
 		json_object_set_new(info, "netns", json_string(mdevctl));
-	if (send_json(fd, json_pack("{s:o}", "info", info)) < 0)
+	if (apsimd_send_json(fd, json_pack("{s:o}", "info", info)) < 0)
 		return -EPIPE;
-	return send_rc(fd, 0);
+	return apsimd_send_rc(fd, 0);
 }
 
 static int do_guest_mount(struct apsimd_control *c, int fd, json_t *req)
@@ -436,23 +254,23 @@ static int do_guest_mount(struct apsimd_control *c, int fd, json_t *req)
 	int r;
 
 	if (!json_is_string(g))
-		return send_error(fd, -EINVAL, "apsimd: guest-mount needs a \"guest\" name");
+		return apsimd_send_error(fd, -EINVAL, "apsimd: guest-mount needs a \"guest\" name");
 	if (!is_c_string(g))
-		return send_error(fd, -EINVAL,
+		return apsimd_send_error(fd, -EINVAL,
 				  "apsimd: malformed request: \"guest\" holds a NUL character");
 	r = apsimd_guest_mount(c->d, json_string_value(g), &path);
 	if (r == -ENOENT)
-		return send_error(fd, r, "apsimd: no guest '%s'", json_string_value(g));
+		return apsimd_send_error(fd, r, "apsimd: no guest '%s'", json_string_value(g));
 	if (r == -EINVAL)
-		return send_error(fd, r, "apsimd: bad guest name '%s'", json_string_value(g));
+		return apsimd_send_error(fd, r, "apsimd: bad guest name '%s'", json_string_value(g));
 	if (r < 0)
-		return send_error(fd, r, "apsimd: cannot mount the tree of guest '%s': %s",
+		return apsimd_send_error(fd, r, "apsimd: cannot mount the tree of guest '%s': %s",
 				  json_string_value(g), strerror(-r));
-	r = send_json(fd, json_pack("{s:s}", "path", path));
+	r = apsimd_send_json(fd, json_pack("{s:s}", "path", path));
 	free(path);
 	if (r < 0)
 		return r;
-	return send_rc(fd, 0);
+	return apsimd_send_rc(fd, 0);
 }
 
 static int do_command(struct apsimd_control *c, int fd, int argc, char **argv, bool json)
@@ -472,7 +290,7 @@ static int do_command(struct apsimd_control *c, int fd, int argc, char **argv, b
 			fclose(fe);
 		free(out);
 		free(err);
-		return send_error(fd, -ENOMEM, "apsimd: out of memory");
+		return apsimd_send_error(fd, -ENOMEM, "apsimd: out of memory");
 	}
 	/* as the local CLI runs it, so that messages read the same ("apsim: ...") */
 	apsim_sim_lock(c->d->sim);
@@ -485,11 +303,11 @@ static int do_command(struct apsimd_control *c, int fd, int argc, char **argv, b
 	/* as for a FUSE write: apsim exec's /dev has the nodes before the command returns */
 	if (after > before)
 		apsimd_acks_wait(c->d->acks, after);
-	r = send_text(fd, "out", out, out_len);
+	r = apsimd_send_text(fd, "out", out, out_len);
 	if (r == 0)
-		r = send_text(fd, "err", err, err_len);
+		r = apsimd_send_text(fd, "err", err, err_len);
 	if (r == 0)
-		r = send_rc(fd, rc);
+		r = apsimd_send_rc(fd, rc);
 	free(out);
 	free(err);
 	return r;
@@ -602,7 +420,7 @@ static int do_follow(struct apsimd_control *c, int fd, bool json, bool sync)
 
 	f.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (f.efd < 0)
-		return send_error(fd, -errno, "apsimd: eventfd: %s", strerror(errno));
+		return apsimd_send_error(fd, -errno, "apsimd: eventfd: %s", strerror(errno));
 	pthread_mutex_init(&f.lock, NULL);
 
 	apsim_sim_lock(c->d->sim);
@@ -619,10 +437,10 @@ static int do_follow(struct apsimd_control *c, int fd, bool json, bool sync)
 	}
 	apsim_sim_unlock(c->d->sim);
 	if (id < 0) {
-		r = send_error(fd, id, "apsimd: cannot follow events: %s", strerror(-id));
+		r = apsimd_send_error(fd, id, "apsimd: cannot follow events: %s", strerror(-id));
 		goto out_close;
 	}
-	if (sync && send_json(fd, json_pack("{s:I}", "seqnum", (json_int_t) seen)) < 0)
+	if (sync && apsimd_send_json(fd, json_pack("{s:I}", "seqnum", (json_int_t) seen)) < 0)
 		goto out_remove;
 
 	for (;;) {
@@ -665,12 +483,12 @@ static int do_follow(struct apsimd_control *c, int fd, bool json, bool sync)
 		f.buf = NULL;
 		f.len = f.cap = 0;
 		pthread_mutex_unlock(&f.lock);
-		r = send_text(fd, "out", buf, len);
+		r = apsimd_send_text(fd, "out", buf, len);
 		free(buf);
 		if (r < 0)
 			break;
 		if (overflow) {
-			(void) send_error(fd, -ENOBUFS,
+			(void) apsimd_send_error(fd, -ENOBUFS,
 					  "apsimd: events were lost: the client reads too slowly");
 			break;
 		}
@@ -710,63 +528,63 @@ static void handle(struct apsimd_control *c, int fd, uint64_t deadline)
 
 	r = read_request(c, fd, deadline, &line, &len);
 	if (r == -E2BIG) {
-		send_error(fd, r, "apsimd: request too long: more than %u bytes before the newline",
+		apsimd_send_error(fd, r, "apsimd: request too long: more than %u bytes before the newline",
 			   MAX_REQUEST);
 		discard_line(c, fd, deadline);
 		return;
 	}
 	if (r == -ETIMEDOUT) {
-		send_error(fd, r, "apsimd: no complete request within %u s", c->d->client_timeout);
+		apsimd_send_error(fd, r, "apsimd: no complete request within %u s", c->d->client_timeout);
 		return;
 	}
 	if (r < 0)
 		return;
-	if (check_bytes(fd, line, len) < 0) {
+	if (apsimd_check_bytes(fd, line, len) < 0) {
 		free(line);
 		return;
 	}
 	req = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	free(line);
 	if (!req) {
-		send_error(fd, -EINVAL, "apsimd: malformed request: invalid JSON: %s", jerr.text);
+		apsimd_send_error(fd, -EINVAL, "apsimd: malformed request: invalid JSON: %s", jerr.text);
 		goto out_decref;
 	}
 	if (!json_is_object(req)) {
-		send_error(fd, -EINVAL, "apsimd: malformed request: not a JSON object");
+		apsimd_send_error(fd, -EINVAL, "apsimd: malformed request: not a JSON object");
 		goto out_decref;
 	}
 	op = json_object_get(req, "op");
 	if (op) {
 		if (!json_is_string(op))
-			send_error(fd, -EINVAL,
+			apsimd_send_error(fd, -EINVAL,
 				   "apsimd: malformed request: \"op\" is not a string");
 		else if (!is_c_string(op))
-			send_error(fd, -EINVAL,
+			apsimd_send_error(fd, -EINVAL,
 				   "apsimd: malformed request: \"op\" holds a NUL character");
 		else if (strcmp(json_string_value(op), "info") == 0)
 			do_info(c, fd);
 		else if (strcmp(json_string_value(op), "guest-mount") == 0)
 			do_guest_mount(c, fd, req);
 		else
-			send_error(fd, -EINVAL, "apsimd: unknown op '%s'", json_string_value(op));
+			apsimd_send_error(fd, -EINVAL, "apsimd: unknown op '%s'", json_string_value(op));
 		goto out_decref;
 	}
 	js = json_object_get(req, "json");
 	if (js && !json_is_boolean(js)) {
-		send_error(fd, -EINVAL, "apsimd: malformed request: \"json\" is not a boolean");
+		apsimd_send_error(fd, -EINVAL, "apsimd: malformed request: \"json\" is not a boolean");
 		goto out_decref;
 	}
 	json = json_is_true(js);
 	js = json_object_get(req, "sync");
 	if (js && !json_is_boolean(js)) {
-		send_error(fd, -EINVAL, "apsimd: malformed request: \"sync\" is not a boolean");
+		apsimd_send_error(fd, -EINVAL, "apsimd: malformed request: \"sync\" is not a boolean");
 		goto out_decref;
 	}
 	sync = json_is_true(js);
 	args = json_object_get(req, "argv");
 	if (!json_is_array(args) || json_array_size(args) == 0 ||
 	    json_array_size(args) > MAX_ARGS) {
-		send_error(
+		apsimd_send_error(
 		    fd, -EINVAL,
 		    "apsimd: malformed request: \"argv\" must be an array of 1 to %d strings",
 		    MAX_ARGS);
@@ -775,19 +593,19 @@ static void handle(struct apsimd_control *c, int fd, uint64_t deadline)
 	argc = json_array_size(args);
 	argv = calloc(argc + 1, sizeof(*argv));
 	if (!argv) {
-		send_error(fd, -ENOMEM, "apsimd: out of memory");
+		apsimd_send_error(fd, -ENOMEM, "apsimd: out of memory");
 		goto out_decref;
 	}
 	for (size_t i = 0; i < argc; i++) {
 		json_t *a = json_array_get(args, i);
 
 		if (!json_is_string(a)) {
-			send_error(fd, -EINVAL,
+			apsimd_send_error(fd, -EINVAL,
 				   "apsimd: malformed request: argv[%zu] is not a string", i);
 			goto out_free_argv;
 		}
 		if (!is_c_string(a)) {
-			send_error(fd, -EINVAL,
+			apsimd_send_error(fd, -EINVAL,
 				   "apsimd: malformed request: argv[%zu] holds a NUL character", i);
 			goto out_free_argv;
 		}
@@ -884,7 +702,7 @@ static void reject(struct apsimd_control *c, int fd, int rc, const char *fmt, ..
 	(void) vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	/* a fresh connection's send buffer is empty: this does not block */
-	(void) send_error(fd, rc, "%s", msg);
+	(void) apsimd_send_error(fd, rc, "%s", msg);
 	if (c->n_rejects == MAX_REJECTS) {
 		close(fd);
 		return;

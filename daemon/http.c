@@ -67,18 +67,6 @@ static const char page_tail[] =
 	"  setTimeout(poll, 500);\n"
 	"})();\n</script>\n</body>\n</html>\n";
 
-static void send_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-		if (n <= 0)
-			return;
-		buf += n;
-		len -= (size_t) n;
-	}
-}
-
 static void respond(int fd, int status, const char *reason, const char *type, const char *body,
 		    size_t len)
 {
@@ -88,8 +76,8 @@ static void respond(int fd, int status, const char *reason, const char *type, co
 			 "Cache-Control: no-store\r\nConnection: close\r\n\r\n",
 			 status, reason, type, len);
 
-	send_all(fd, head, (size_t) n);
-	send_all(fd, body, len);
+	(void) apsimd_send_all(fd, head, (size_t) n);
+	(void) apsimd_send_all(fd, body, len);
 }
 
 static void respond_error(int fd, int status, const char *reason, const char *why)
