@@ -10,6 +10,9 @@
  *   class/vfio/N -> ../../devices/virtual/vfio/N
  *   devices/vfio_ap/matrix/<uuid>/vfio-dev/vfioM/{uevent, subsystem@, device@}
  *   class/vfio-dev/vfioM -> ../../devices/vfio_ap/matrix/<uuid>/vfio-dev/vfioM
+ *   devices/virtual/misc/vfio/{dev, uevent, subsystem@}, class/misc/vfio   the VFIO
+ *       container /dev/vfio/vfio (vfio_main.c vfio_init: misc_register of VFIO_MINOR 196,
+ *       nodename "vfio/vfio", mode 0666), there while the module is loaded
  *
  * N (iommu group), the group's minor and M (vfio device index) are each the lowest free id
  * of their own ida, as the kernel allocates them; the group's device is named after N.
@@ -19,12 +22,14 @@
  *
  * libvirt's udev backend drops an mdev without iommu_group, and reads N from the link
  * (virMediatedDeviceGetIOMMUGroupNum), so this is what makes mdevs visible to libvirt.
+ * libvirt's start of a guest with an mdev hostdev opens /dev/vfio/vfio first.
  * Not modelled: vfio-dev character devices (CONFIG_VFIO_DEVICE_CDEV), power/ directories.
  */
 #include <errno.h>
 #include <stdio.h>
 
 #include "vfio_ap/vfio_ap-private.h"
+#include "sysfs/uevent-synth-internal.h"
 
 /* alloc_chrdev_region(&vfio.group_devt, 0, MINORMASK + 1, "vfio"): dynamic, this is ours */
 #define VFIO_GROUP_MAJOR 241u
@@ -83,6 +88,71 @@ static const struct apsim_attr group_dev_attrs[] = {
 	{ 0 },
 };
 
+/* --- devices/virtual/misc/vfio: the VFIO container --- */
+
+#define MISC_MAJOR 10
+#define VFIO_MINOR 196
+
+static const char *const container_vars[] = { "MAJOR=10", "MINOR=196", "DEVNAME=vfio/vfio",
+					       "DEVMODE=0666", NULL };
+
+static ssize_t container_dev_show(void *obj, char *buf, size_t len)
+{
+	(void) obj;
+	return snprintf(buf, len, "%u:%u\n", MISC_MAJOR, VFIO_MINOR);
+}
+
+static ssize_t container_uevent_show(void *obj, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	(void) obj;
+	for (const char *const *v = container_vars; *v && n < len; v++)
+		n += (size_t) snprintf(buf + n, len - n, "%s\n", *v);
+	return n < len ? (ssize_t) n : (ssize_t) len - 1;
+}
+
+static ssize_t container_uevent_store(void *obj, const char *buf, size_t len)
+{
+	struct apsim_vfio_ap *v = obj;
+	struct apsim_uevent_synth synth;
+	int r = apsim__uevent_synth_parse(buf, len, &synth);
+
+	if (r < 0)
+		return r;
+	if (synth.action != _APSIM_UEVENT_MAX)
+		apsim__vfio_ap_uevent(v, v->vfio_misc, synth.action, "misc", synth.env, container_vars);
+	return (ssize_t) len;
+}
+
+static const struct apsim_attr container_attrs[] = {
+	{ .name = "dev", .mode = 0444, .show = container_dev_show },
+	{ .name = "uevent", .mode = 0644, .show = container_uevent_show,
+	  .store = container_uevent_store },
+	{ 0 },
+};
+
+static int container_add(struct apsim_vfio_ap *v)
+{
+	struct apsim_tree *t = v->tree;
+	struct apsim_node *glue;
+	int r;
+
+	r = apsim_tree_mkdir_p(t, "class/misc", &v->class_misc);
+	if (r == 0)
+		r = apsim_tree_mkdir_p(t, "devices/virtual/misc", &glue);
+	if (r == 0)
+		r = apsim_tree_mkdir(t, glue, "vfio", &v->vfio_misc);
+	if (r < 0)
+		return r;
+	r = apsim_tree_symlink(t, v->vfio_misc, "subsystem", v->class_misc, NULL);
+	if (r == 0)
+		r = apsim_tree_add_group(t, v->vfio_misc, container_attrs, v);
+	if (r == 0)
+		r = apsim_tree_symlink(t, v->class_misc, "vfio", v->vfio_misc, NULL);
+	return r;
+}
+
 /* --- <mdev>/vfio-dev/vfioM: no devt, so an empty uevent file --- */
 
 static ssize_t vfio_dev_uevent_show(void *obj, char *buf, size_t len)
@@ -110,12 +180,19 @@ int apsim__vfio_core_init(struct apsim_vfio_ap *v)
 		r = apsim_tree_mkdir_p(t, "class/vfio", &v->class_vfio);
 	if (r == 0)
 		r = apsim_tree_mkdir_p(t, "class/vfio-dev", &v->class_vfio_dev);
+	if (r == 0)
+		r = container_add(v);
 	return r;
 }
 
 void apsim__vfio_core_done(struct apsim_vfio_ap *v)
 {
-	/* kernel/iommu_groups and devices/virtual stay: other code may share them */
+	/* kernel/iommu_groups, devices/virtual and class/misc stay: other code may share them */
+	if (v->class_misc)
+		apsim_tree_remove_child(v->tree, v->class_misc, "vfio");
+	if (v->vfio_misc)
+		apsim_tree_remove(v->tree, v->vfio_misc);
+	v->vfio_misc = v->class_misc = NULL;
 	if (v->class_vfio_dev)
 		apsim_tree_remove(v->tree, v->class_vfio_dev);
 	if (v->class_vfio)

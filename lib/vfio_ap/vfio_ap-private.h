@@ -131,6 +131,8 @@ struct apsim_vfio_ap {
 	struct apsim_node *virtual_dir;        /* devices/virtual */
 	struct apsim_node *vfio_glue;          /* devices/virtual/vfio, while a group exists */
 	struct apsim_node *class_vfio;         /* class/vfio */
+	struct apsim_node *vfio_misc;          /* devices/virtual/misc/vfio: /dev/vfio/vfio */
+	struct apsim_node *class_misc;         /* class/misc (shared with zcrypt's z90crypt) */
 	struct apsim_node *class_vfio_dev;     /* class/vfio-dev */
 	struct apsim_ida iommu_group_ida, vfio_group_ida, vfio_device_ida;
 	unsigned n_vfio_groups;
