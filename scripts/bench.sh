@@ -10,6 +10,10 @@ out="$build/bench/results.json"
 dat="$build/bench/scan-scaling.dat"
 raw="$build/bench/scan-runs.jsonl"
 
+# a progress line on a terminal (stderr), nothing when piped or logged
+progress() { if [ -t 2 ]; then printf '\r\033[K%s' "$*" >&2; fi; }
+progress_done() { if [ -t 2 ]; then printf '\r\033[K' >&2; fi; }
+
 echo "machine: $(nproc) cpus, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)," \
 	"THP $(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo unknown)"
 echo
@@ -28,10 +32,12 @@ echo "== scaling: median of $repeat runs per size =="
 for n in 16 32 64 128 256; do
 	i=0
 	while [ "$i" -lt "$repeat" ]; do
+		progress "scaling: ${n}x${n}, run $((i + 1)) of $repeat"
 		"$build/bench/bench-scan" --json --adapters "$n" --domains "$n" >> "$raw"
 		i=$((i + 1))
 	done
 done
+progress_done
 python3 - "$raw" "$dat" "$out" <<'PY'
 import json, statistics, sys
 raw, dat, out = sys.argv[1:4]
