@@ -91,5 +91,13 @@ echo "== one host reconfiguration, 16 guests, per hot plug policy (bench/bench-h
 } > "$out"
 rm -f "$out.scan"
 echo
+echo "== the tree through FUSE (bench/bench-fuse.py), ${FUSE_SIZE:-64}x${FUSE_SIZE:-64} =="
+if [ "$(id -u)" = 0 ] && [ -e /dev/fuse ]; then
+	python3 bench/bench-fuse.py "$build" --adapters "${FUSE_SIZE:-64}" --domains "${FUSE_SIZE:-64}" ||
+		echo "bench-fuse failed"
+else
+	echo "(skipped: needs root and /dev/fuse)"
+fi
+echo
 echo "results: $out, $dat"
 sh "$(dirname "$0")/plot-bench.sh" "$dat" docs/bench-scan.png
