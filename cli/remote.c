@@ -14,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "base/fs-util-internal.h"
 #include "apsim/apsim.h"
 #include "client.h"
 #include "remote.h"
@@ -66,18 +67,7 @@ int apsim_cli_connect(const char *path, const char *who)
 
 int apsim_cli_send_all(int fd, const char *buf, size_t len)
 {
-	while (len > 0) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t) n;
-	}
-	return 0;
+	return apsim__send_all(fd, buf, len);
 }
 
 int apsim_cli_request(const char *socket_path, json_t *req, const char *who, int *ret_rc,

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "base/fs-util-internal.h"
 #include "apsimd.h"
 
 #define CHUNK (32u * 1024) /* bytes of text in one reply line */
@@ -23,18 +24,7 @@
 
 int apsimd_send_all(int fd, const char *buf, size_t len)
 {
-	while (len > 0) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t) n;
-	}
-	return 0;
+	return apsim__send_all(fd, buf, len);
 }
 
 int apsimd_send_json(int fd, json_t *o)

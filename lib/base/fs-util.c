@@ -6,14 +6,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
+
 #include "base/fs-util-internal.h"
 
-int apsim__write_all(int fd, const void *buf, size_t len)
+/* write(2), or send(2) without SIGPIPE, until all of buf is out */
+static int out_all(int fd, const void *buf, size_t len, bool sock)
 {
 	const char *p = buf;
 
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = sock ? send(fd, p, len, MSG_NOSIGNAL) : write(fd, p, len);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -24,6 +27,16 @@ int apsim__write_all(int fd, const void *buf, size_t len)
 		len -= (size_t) n;
 	}
 	return 0;
+}
+
+int apsim__write_all(int fd, const void *buf, size_t len)
+{
+	return out_all(fd, buf, len, false);
+}
+
+int apsim__send_all(int fd, const void *buf, size_t len)
+{
+	return out_all(fd, buf, len, true);
 }
 
 int apsim__mkdir_p(const char *path, mode_t mode, bool parents_only)

@@ -224,6 +224,20 @@ _check_transcript() {
 	fi
 }
 
+# wait_for DESC EXPECTED CMD...: polls CMD's output for 5 s until it is EXPECTED (udev
+# events, libvirt's node devices arrive asynchronously), then checks it
+wait_for() {
+	_d=$1 _e=$2
+	shift 2
+	_i=0
+	while [ $_i -lt 50 ]; do
+		[ "$("$@" 2>&1)" = "$_e" ] && break
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	check_eq "$_d" "$_e" "$("$@" 2>&1)"
+}
+
 done_testing() {
 	# a sanitizer report of any daemon this test ran is a failure of its own
 	if [ -f "$T/apsimd.log" ] && grep -q "Sanitizer\|runtime error:" "$T/apsimd.log"; then

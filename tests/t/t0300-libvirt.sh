@@ -23,18 +23,6 @@ URI="nodedev:///system?socket=$LIBVIRT_SOCK"
 # V: virsh with its messages (actions), Q: quiet (lists, XML)
 V() { timeout -k 2 20 virsh -c "$URI" "$@"; }
 Q() { timeout -k 2 20 virsh -q -c "$URI" "$@"; }
-# wait_for DESC EXPECTED CMD...: polls CMD's output (udev events arrive asynchronously)
-wait_for() {
-	_d=$1 _e=$2
-	shift 2
-	_i=0
-	while [ $_i -lt 50 ]; do
-		[ "$("$@" 2>&1)" = "$_e" ] && break
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	check_eq "$_d" "$_e" "$("$@" 2>&1)"
-}
 
 nl='
 '

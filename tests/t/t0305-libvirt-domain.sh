@@ -31,18 +31,6 @@ URI="qemu:///system?socket=$LIBVIRT_SOCK"
 # s390x capabilities runs qemu-system-s390x to probe them (about 2 s alone, more under load).
 V() { timeout -k 2 120 virsh -c "$URI" "$@"; }
 Q() { timeout -k 2 120 virsh -q -c "$URI" "$@"; }
-# wait_for DESC EXPECTED CMD...: polls CMD's output (udev events arrive asynchronously)
-wait_for() {
-	_d=$1 _e=$2
-	shift 2
-	_i=0
-	while [ $_i -lt 50 ]; do
-		[ "$("$@" 2>&1)" = "$_e" ] && break
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	check_eq "$_d" "$_e" "$("$@" 2>&1)"
-}
 yesno() { if "$@"; then echo yes; else echo no; fi; }
 
 # guest NAME UUID HOSTDEV...: an s390x TCG guest definition with the given hostdev elements
