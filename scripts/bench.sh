@@ -1,14 +1,17 @@
 #!/bin/sh
-# make bench: the scan benchmark at five machine sizes and the hot plug policy comparison,
-# built in release mode. Each size runs REPEAT (default 5) fresh processes; the tables give
-# the median of each figure. Writes BUILD/bench/results.json and BUILD/bench/scan-scaling.dat,
-# and plots docs/bench-scan.png (scripts/plot-bench.sh, gnuplot).
+# make bench: the scan benchmark at five machine sizes, the hot plug policy comparison and the
+# guest disruption corpus, built in release mode. Each size runs REPEAT (default 5) fresh
+# processes; the tables give the median of each figure. Writes BUILD/bench/results.json,
+# BUILD/bench/scan-scaling.dat and BUILD/bench/disruption.dat, and plots docs/bench-scan.png
+# and docs/bench-disruption.png (scripts/plot-bench.sh, gnuplot).
 set -eu
 build=${1:-build-bench}
 repeat=${REPEAT:-5}
 out="$build/bench/results.json"
 dat="$build/bench/scan-scaling.dat"
 raw="$build/bench/scan-runs.jsonl"
+ddat="$build/bench/disruption.dat"
+djson="$build/bench/disruption.json"
 
 # a progress line on a terminal (stderr), nothing when piped or logged
 progress() { if [ -t 2 ]; then printf '\r\033[K%s' "$*" >&2; fi; }
@@ -79,6 +82,10 @@ PY
 echo
 echo "== one host reconfiguration, 16 guests, per hot plug policy (bench/bench-hotplug) =="
 "$build/bench/bench-hotplug"
+echo
+echo "== guest disruption corpus: configuration changes x hot plug policies (bench/bench-disruption) =="
+"$build/bench/bench-disruption" --json "$djson" --dat "$ddat" ||
+	echo "bench-disruption: a goal was missed (see above)"
 {
 	printf '{"machine": "%s", "scan": ' "$(uname -m) $(nproc) cpus"
 	"$build/bench/bench-scan" --json | tr -d '\n'
@@ -87,9 +94,11 @@ echo "== one host reconfiguration, 16 guests, per hot plug policy (bench/bench-h
 		"$out.scan" | tr -d '\n'
 	printf ', "hotplug": '
 	"$build/bench/bench-hotplug" --json | tr -d '\n'
+	printf ', "disruption": '
+	cat "$djson"
 	printf '}\n'
 } > "$out"
-rm -f "$out.scan"
+rm -f "$out.scan" "$djson"
 echo
 echo "== the tree through FUSE (bench/bench-fuse.py), ${FUSE_SIZE:-64}x${FUSE_SIZE:-64} =="
 if [ "$(id -u)" = 0 ] && [ -e /dev/fuse ]; then
@@ -99,5 +108,5 @@ else
 	echo "(skipped: needs root and /dev/fuse)"
 fi
 echo
-echo "results: $out, $dat"
-sh "$(dirname "$0")/plot-bench.sh" "$dat" docs/bench-scan.png
+echo "results: $out, $dat, $ddat"
+sh "$(dirname "$0")/plot-bench.sh" "$dat" docs/bench-scan.png "$ddat" docs/bench-disruption.png

@@ -1,11 +1,17 @@
 #!/bin/sh
 # Plots the scan scaling table of scripts/bench.sh (DAT) into a PNG (docs/bench-scan.png):
 # first scan time and peak RSS against the number of queue devices, log-log, with the
-# linear references. Installs Debian's gnuplot-nox if gnuplot is missing (root only);
-# without it the plot is skipped with a message, the benchmark figures stand.
+# linear references. With DISRUPTION_DAT (bench-disruption --dat) also plots the guest
+# disruption corpus into DISRUPTION_PNG (docs/bench-disruption.png): APCB updates per policy
+# against the number of guests, log-log, beside the theoretical minimum.
+# Installs Debian's gnuplot-nox if gnuplot is missing (root only); without it the plot is
+# skipped with a message, the benchmark figures stand.
+# Usage: plot-bench.sh [DAT [PNG [DISRUPTION_DAT [DISRUPTION_PNG]]]]
 set -eu
 dat=${1:-build-bench/bench/scan-scaling.dat}
 png=${2:-docs/bench-scan.png}
+ddat=${3:-}
+dpng=${4:-docs/bench-disruption.png}
 
 if ! command -v gnuplot >/dev/null 2>&1; then
 	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -51,3 +57,35 @@ plot "$dat" using 1:6 with linespoints lw 2 title "peak RSS (KiB)", \
 unset multiplot
 GP
 echo "plot: $png"
+
+[ -n "$ddat" ] || exit 0
+gnuplot <<GP
+set terminal pngcairo size 1000,420 font ",10"
+set output "$dpng"
+set multiplot layout 1,2 title "guest disruption corpus: 45 configuration changes per guest count, one scan each"
+set logscale xy
+set xrange [0.7:370]
+set xlabel "guests"
+set xtics ("1" 1, "16" 16, "256" 256)
+set grid
+set key top left
+set title "APCB updates, summed over the 45 scenarios"
+set key bottom right
+set yrange [1:10000]
+set ylabel "APCB updates"
+plot "$ddat" using 1:2 with lines lw 8 lc rgb "#cccccc" title "minimum (one per affected guest)", \
+     "$ddat" using 1:3 with linespoints lw 2 pt 7 title "legacy (under the minimum at 256: off target)", \
+     "$ddat" using 1:4 with linespoints lw 2 pt 5 title "kernel", \
+     "$ddat" using 1:5 with linespoints lw 2 pt 9 title "coalesced"
+set title "most APCB updates for one affected guest in one scenario"
+set ylabel "APCB updates"
+set yrange [0.8:64]
+set ytics (1, 2, 4, 8, 16, 32, 64)
+set key top right
+plot 1 with lines lw 8 lc rgb "#cccccc" title "minimum", \
+     "$ddat" using 1:6 with linespoints lw 2 pt 7 title "legacy", \
+     "$ddat" using 1:7 with linespoints lw 2 pt 5 title "kernel", \
+     "$ddat" using 1:8 with linespoints lw 2 pt 9 title "coalesced"
+unset multiplot
+GP
+echo "plot: $dpng"
