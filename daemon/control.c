@@ -3,7 +3,8 @@
  * control.c - the daemon's control socket (docs/daemon.md "Control socket"): a Unix stream
  * socket, mode 0600, peers checked with SO_PEERCRED (root or the daemon's uid). One request
  * per connection, one JSON line of at most 64 KiB, complete within the client timeout
- * (apsimd --client-timeout, 30 s by default) of the connection:
+ * (apsimd --client-timeout, 30 s by default) of the connection. At most MAX_CLIENTS
+ * connections wait for or run a request, and MAX_FOLLOWERS more follow events:
  *
  *   {"argv": ["machine", "show"], "json": false}   a command, as apsim_sim_exec_argv() runs it
  *   {"argv": ["events", "--follow"]}               uevents as they happen, until disconnect
@@ -54,7 +55,8 @@
 #define MAX_REQUEST	   (64u * 1024) /* bytes of a request line, its newline not counted */
 #define MAX_DISCARD	   (16u << 20)	/* of an overlong line: read and dropped, then close */
 #define MAX_ARGS	   1024
-#define MAX_CLIENTS	   64 /* connections served at once, event followers included */
+#define MAX_CLIENTS	   64 /* connections served at once, event followers not included */
+#define MAX_FOLLOWERS	   64 /* events --follow connections at once, a budget of their own */
 #define MAX_REJECTS	   64 /* connections refused, reading their request before the close */
 #define REJECT_LINGER_MS   1000
 #define MAX_FOLLOW_BACKLOG (4u << 20)
@@ -62,6 +64,7 @@
 struct client {
 	struct apsimd_control *c;
 	int fd;
+	bool follower; /* moved from n_clients to n_followers */
 	uint64_t deadline; /* CLOCK_MONOTONIC ms: the request line must be complete by then */
 	struct client *next;
 };
@@ -81,7 +84,8 @@ struct apsimd_control {
 	pthread_mutex_t lock;
 	pthread_cond_t cond; /* a client ended */
 	struct client *clients;
-	unsigned n_clients;
+	unsigned n_clients;   /* connections that are not following events */
+	unsigned n_followers; /* connections following events */
 	bool stopping;
 	struct reject rejects[MAX_REJECTS]; /* the accept thread's own */
 	unsigned n_rejects;
@@ -410,14 +414,42 @@ static void ack_input(struct ack_reader *ar, struct apsimd_acks *acks, int ack_i
 	}
 }
 
-static int do_follow(struct apsimd_control *c, int fd, bool json, bool sync)
+/*
+ * A follower waits for events by design, for as long as it likes: it leaves the budget of
+ * the request-answer connections for one of its own, so that followers cannot lock the
+ * commands out (nor commands the followers). False when MAX_FOLLOWERS follow already.
+ */
+static bool become_follower(struct client *cl)
 {
+	struct apsimd_control *c = cl->c;
+	bool ok;
+
+	pthread_mutex_lock(&c->lock);
+	ok = c->n_followers < MAX_FOLLOWERS;
+	if (ok) {
+		c->n_clients--;
+		c->n_followers++;
+		cl->follower = true;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return ok;
+}
+
+static int do_follow(struct client *cl, bool json, bool sync)
+{
+	struct apsimd_control *c = cl->c;
+	int fd = cl->fd;
 	struct apsim_uevent_log *log;
 	struct follower f = {.json = json};
 	struct ack_reader ar = {.len = 0};
 	uint64_t seen = 0;
 	int id, ack_id = -1, r = 0;
 
+	if (!become_follower(cl))
+		return apsimd_send_error(fd, -EBUSY,
+					 "apsimd: busy: %u event followers are served already (the "
+					 "limit); try again later",
+					 MAX_FOLLOWERS);
 	f.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (f.efd < 0)
 		return apsimd_send_error(fd, -errno, "apsimd: eventfd: %s", strerror(errno));
@@ -516,8 +548,11 @@ static bool is_follow(int argc, char **argv)
 	return false;
 }
 
-static void handle(struct apsimd_control *c, int fd, uint64_t deadline)
+static void handle(struct client *cl)
 {
+	struct apsimd_control *c = cl->c;
+	int fd = cl->fd;
+	uint64_t deadline = cl->deadline;
 	json_error_t jerr;
 	json_t *req = NULL, *args, *op, *js;
 	char **argv = NULL;
@@ -612,7 +647,7 @@ static void handle(struct apsimd_control *c, int fd, uint64_t deadline)
 		argv[i] = (char *) json_string_value(a);
 	}
 	if (is_follow((int) argc, argv))
-		do_follow(c, fd, json, sync);
+		do_follow(cl, json, sync);
 	else
 		do_command(c, fd, (int) argc, argv, json);
 out_free_argv:
@@ -649,7 +684,7 @@ static void *client_thread(void *arg)
 	struct client *cl = arg;
 	struct apsimd_control *c = cl->c;
 
-	handle(c, cl->fd, cl->deadline);
+	handle(cl);
 
 	pthread_mutex_lock(&c->lock);
 	for (struct client **p = &c->clients; *p; p = &(*p)->next) {
@@ -658,7 +693,10 @@ static void *client_thread(void *arg)
 			break;
 		}
 	}
-	c->n_clients--;
+	if (cl->follower)
+		c->n_followers--;
+	else
+		c->n_clients--;
 	close_client_fd(cl->fd);
 	pthread_cond_broadcast(&c->cond);
 	pthread_mutex_unlock(&c->lock);
@@ -954,7 +992,7 @@ void apsimd_control_stop(struct apsimd_control *c)
 	pthread_mutex_lock(&c->lock);
 	for (struct client *cl = c->clients; cl; cl = cl->next)
 		shutdown(cl->fd, SHUT_RDWR);
-	while (c->n_clients > 0)
+	while (c->n_clients > 0 || c->n_followers > 0)
 		pthread_cond_wait(&c->cond, &c->lock);
 	pthread_mutex_unlock(&c->lock);
 

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # t0310-socket-abuse.sh - apsimd's control socket under abuse (docs/daemon.md "Control socket"):
 # idle and trickling clients are dropped after --client-timeout, a client over the limit of
-# 64 connections gets a "busy" answer (not EPIPE or a reset), a 10 MB request line gets
+# 64 connections gets a "busy" answer (not EPIPE or a reset), 64 event followers do not lock
+# the commands out (a budget of their own), a 10 MB request line gets
 # "request too long", and garbage, NUL bytes and invalid UTF-8 get exact errors; the daemon
 # survives all of it and serves normal requests after.
 . "$(dirname "$0")/lib.sh"
@@ -23,6 +24,9 @@ command -v python3 >/dev/null 2>&1 || skip_all "python3 not installed"
 #                             {"info"} line, and its end
 #   hold SOCK N DIR           holds N idle connections: DIR/ready once connected, closes them
 #                             when DIR/release appears (or after 60 s)
+#   follow SOCK N DIR         holds N synchronous event followers: DIR/ready (how many were
+#                             registered) once each got its {"seqnum"}, closes them when
+#                             DIR/release appears (or after 60 s)
 #   expire SOCK N             holds N idle connections until the daemon drops them: prints how
 #                             many got the timeout answer, then EOF
 #   fuzz SOCK N SEED          N connections with random bytes (a newline at the end): prints
@@ -93,6 +97,20 @@ elif mode == "hold":
     socks = [conn(path) for _ in range(int(sys.argv[3]))]
     d = sys.argv[4]
     open(os.path.join(d, "ready"), "w").close()
+    t0 = time.monotonic()
+    while not os.path.exists(os.path.join(d, "release")) and time.monotonic() - t0 < 60:
+        time.sleep(0.05)
+    for s in socks:
+        s.close()
+elif mode == "follow":
+    # sync followers: the {"seqnum"} line says the daemon has registered each one
+    socks = [conn(path) for _ in range(int(sys.argv[3]))]
+    for s in socks:
+        s.sendall(b'{"argv":["events","--follow"],"sync":true}\n')
+    got = sum(1 for s in socks if s.recv(4096).startswith(b'{"seqnum":'))
+    d = sys.argv[4]
+    with open(os.path.join(d, "ready"), "w") as f:
+        f.write("%d\n" % got)
     t0 = time.monotonic()
     while not os.path.exists(os.path.join(d, "release")) and time.monotonic() - t0 < 60:
         time.sleep(0.05)
@@ -279,6 +297,45 @@ touch "$T/hold/release"
 wait "$holder"
 check_eq "once they are gone the next client is served" "CEX8C" \
 	"$(apsim_remote read devices/ap/card03/type)"
+
+# --- event followers have a budget of their own: they cannot lock the commands out ---
+mkdir -p "$T/follow"
+client follow "$SOCK" 64 "$T/follow" &
+follower=$!
+_i=0
+while [ ! -s "$T/follow/ready" ] && [ $_i -lt 200 ]; do
+	sleep 0.05
+	_i=$((_i + 1))
+done
+check_eq "64 event followers are registered" "64" "$(cat "$T/follow/ready")"
+check_eq "with 64 followers, a command is still served" "CEX8C" \
+	"$(apsim_remote read devices/ap/card03/type)"
+raw_is "the 65th follower is told 'busy', then EOF" \
+	"b'{\"argv\":[\"events\",\"--follow\"]}\n'" \
+	'{"err":"apsimd: busy: 64 event followers are served already (the limit); try again later\n"}
+{"rc":-16}
+EOF'
+mkdir -p "$T/hold2"
+client hold "$SOCK" 64 "$T/hold2" &
+holder=$!
+_i=0
+while [ ! -e "$T/hold2/ready" ] && [ $_i -lt 200 ]; do
+	sleep 0.05
+	_i=$((_i + 1))
+done
+raw_is "64 followers and 64 idle connections: the next command is told 'busy'" \
+	"b'{\"op\":\"info\"}\n'" \
+	'{"err":"apsimd: busy: 64 connections are served already (the limit); try again later\n"}
+{"rc":-16}
+EOF'
+touch "$T/hold2/release" "$T/follow/release"
+wait "$holder" "$follower"
+check_eq "once the followers are gone, a follower is served again" '{"seqnum":' \
+	"$(printf '%s\n' '{"argv":["events","--follow"],"sync":true}' |
+		timeout 5 python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(sys.stdin.buffer.read()); print(s.recv(4096)[:10].decode())' "$SOCK")"
 stop_apsimd TERM
 check_eq "the second daemon stops with exit 0" "0" "$?"
 
