@@ -113,7 +113,10 @@ static void vfio_ap_remove(struct apsim_device *dev)
 	if (m && apsim_mask_test(&m->shadow.apm, apid) && apsim_mask_test(&m->shadow.aqm, apqi)) {
 		struct apsim_mask apids;
 
-		/* a single queue cannot be unplugged: unplug the adapter. In the coalesced
+		/* a single queue cannot be unplugged: unplug the adapter (the kernel's own
+		 * words). Under the legacy policy this is the only unplug, so a domain that
+		 * leaves the configuration takes every adapter of the guest with it and stays
+		 * in the aqm itself, as in the kernel (docs/benchmarks.md). In the coalesced
 		 * policy this push cannot be deferred either: the queue is still in the host
 		 * configuration and is about to leave vfio_ap. */
 		apsim_mask_clear(&m->shadow.apm, apid);
