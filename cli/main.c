@@ -193,13 +193,12 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	if (strcmp(argv[first], "exec") == 0) {
-		if (!o.socket) {
-			fprintf(stderr, "apsim: exec needs --socket PATH (a running apsimd)\n");
-			return EXIT_USAGE;
-		}
+	/* $APSIM_SOCKET stands for --socket: set, every command goes to that daemon */
+	if (!o.socket && getenv("APSIM_SOCKET") && getenv("APSIM_SOCKET")[0])
+		o.socket = getenv("APSIM_SOCKET");
+	/* exec needs a daemon: without a socket it takes apsimd's default one (client.h) */
+	if (strcmp(argv[first], "exec") == 0)
 		return apsim_cli_exec(o.socket, argc - first - 1, argv + first + 1);
-	}
 	if (o.socket)
 		return apsim_cli_remote(o.socket, argc - first, argv + first, o.json);
 	if (strcmp(argv[first], "run") == 0)

@@ -82,6 +82,15 @@ check_eq "card still online" "1" "$(cat "$M/devices/ap/card03/online")"
 # --- the control socket ---
 check_eq "socket mode 0600" "600 socket" "$(stat -c '%a %F' "$SOCK")"
 check "apsim --socket machine show" sh -c "'$APSIM' --socket '$SOCK' machine show | grep -q CEX8C"
+# the daemon's view, not a fresh simulator's: card03 offline in the daemon only
+echo 0 >"$M/devices/ap/card03/online"
+check_eq "APSIM_SOCKET stands for --socket" "0" \
+	"$(APSIM_SOCKET="$SOCK" "$APSIM" read devices/ap/card03/online)"
+check_eq "an empty APSIM_SOCKET does not: a fresh simulator" "1" \
+	"$(APSIM_SOCKET= "$APSIM" read devices/ap/card03/online)"
+echo 1 >"$M/devices/ap/card03/online"
+check_eq "--socket wins over APSIM_SOCKET" "apsim: cannot connect to apsimd at '$T/nosuch.sock': No such file or directory" \
+	"$(APSIM_SOCKET="$SOCK" "$APSIM" --socket "$T/nosuch.sock" read devices/ap/card03/online 2>&1)"
 check_eq "remote read" "CEX8C" "$(apsim_remote read devices/ap/card03/type)"
 apsim_remote read devices/ap/card03/nosuch >"$T/o" 2>"$T/e"
 rc=$?

@@ -22,6 +22,8 @@ check_eq "SYSTEMD_DEVICE_VERIFY_SYSFS=0 in COMMAND's environment" "0" \
 	"$(x sh -c 'echo "$SYSTEMD_DEVICE_VERIFY_SYSFS"')"
 check_eq "exit status 3 passes through" "3" "$(x sh -c 'exit 3' >/dev/null; echo $?)"
 check_eq "a command that does not exist: 127" "127" "$(x /nonexistent/cmd >/dev/null; echo $?)"
+check_eq "exec without --socket takes APSIM_SOCKET" "CEX8C" \
+	"$(APSIM_SOCKET="$SOCK" "$APSIM" exec -- cat /sys/devices/ap/card03/type 2>&1)"
 
 if command -v udevadm >/dev/null 2>&1; then
 	cat >"$T/card03" <<'EOF'
