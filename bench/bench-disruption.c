@@ -43,6 +43,7 @@
 #include <time.h>
 
 #include "apsim/apsim.h"
+#include "bench-util.h"
 #include "kvm/guest-internal.h"
 #include "sim/sim-internal.h"
 
@@ -427,24 +428,6 @@ static bool cfg_equal(const struct cfg *a, const struct cfg *b)
 static FILE *devnull;
 static bool verbose;
 
-static void sh(struct apsim_sim *sim, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sh(struct apsim_sim *sim, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	r = apsim_sim_exec(sim, line, false, devnull, stderr);
-	if (r < 0) {
-		fprintf(stderr, "bench-disruption: '%s' failed: %s\n", line, strerror(-r));
-		exit(1);
-	}
-}
-
 static void list_of(const struct apsim_mask *m, char *buf, size_t len)
 {
 	size_t n = 0;
@@ -475,14 +458,6 @@ static void op_line(const struct op *o, char *buf, size_t len)
 		snprintf(buf, len, "machine card config %d off", o->id);
 		break;
 	}
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
 }
 
 struct track {
@@ -543,19 +518,19 @@ static void run(const struct scenario *s, enum apsim_policy p, struct result *re
 	res->minimal = true;
 	if (apsim_sim_new(&opts, stderr, &sim) < 0)
 		exit(1);
-	sh(sim, "machine notify off");
-	sh(sim, "machine limits 255 255");
+	bench_sh(sim, devnull, "machine notify off");
+	bench_sh(sim, devnull, "machine limits 255 255");
 	for (int a = 0; a < installed; a++)
-		sh(sim, "machine card add %d CEX8C", a);
+		bench_sh(sim, devnull, "machine card add %d CEX8C", a);
 	list_of(&s->before.apm, ids, sizeof(ids));
-	sh(sim, "machine lpar add adapter %s", ids);
+	bench_sh(sim, devnull, "machine lpar add adapter %s", ids);
 	list_of(&s->before.aqm, ids, sizeof(ids));
-	sh(sim, "machine lpar add domain %s", ids);
+	bench_sh(sim, devnull, "machine lpar add domain %s", ids);
 	list_of(&s->before.adm, ids, sizeof(ids));
-	sh(sim, "machine lpar add control-domain %s", ids);
-	sh(sim, "scan");
-	sh(sim, "write bus/ap/apmask -0-255");
-	sh(sim, "sleep 100ms");
+	bench_sh(sim, devnull, "machine lpar add control-domain %s", ids);
+	bench_sh(sim, devnull, "scan");
+	bench_sh(sim, devnull, "write bus/ap/apmask -0-255");
+	bench_sh(sim, devnull, "sleep 100ms");
 	n_tracks = s->guests;
 	for (int g = 0; g < s->guests; g++) {
 		struct cfg m;
@@ -564,15 +539,15 @@ static void run(const struct scenario *s, enum apsim_policy p, struct result *re
 
 		guest_matrix(s, g, &m);
 		snprintf(uuid, sizeof(uuid), "00000000-0000-4000-8000-%012d", g);
-		sh(sim, "mdev create %s", uuid);
+		bench_sh(sim, devnull, "mdev create %s", uuid);
 		for (int k = 0; k < 3; k++) {
 			const struct apsim_mask *mk = k == 0 ? &m.apm : k == 1 ? &m.aqm : &m.adm;
 
 			for (int i = apsim_mask_next(mk, 0); i >= 0; i = apsim_mask_next(mk, (unsigned) i + 1))
-				sh(sim, "write devices/vfio_ap/matrix/%s/%s %d", uuid, attr[k], i);
+				bench_sh(sim, devnull, "write devices/vfio_ap/matrix/%s/%s %d", uuid, attr[k], i);
 		}
 		snprintf(line, sizeof(line), "g%03d", g);
-		sh(sim, "guest start %s %s", line, uuid);
+		bench_sh(sim, devnull, "guest start %s %s", line, uuid);
 		tracks[g].g = apsim__sim_find_guest(sim, line);
 	}
 	for (int g = 0; g < s->guests; g++) {
@@ -594,13 +569,13 @@ static void run(const struct scenario *s, enum apsim_policy p, struct result *re
 	}
 	(void) apsim_uevent_log_add_listener(apsim_sim_get_uevents(sim), on_host_event, NULL);
 
-	t = now_ms();
+	t = bench_now_ms();
 	for (int i = 0; i < s->n_ops; i++) {
 		op_line(&s->ops[i], line, sizeof(line));
-		sh(sim, "%s", line);
+		bench_sh(sim, devnull, "%s", line);
 	}
-	sh(sim, "scan");
-	res->ms = now_ms() - t;
+	bench_sh(sim, devnull, "scan");
+	res->ms = bench_now_ms() - t;
 
 	for (int g = 0; g < s->guests; g++) {
 		struct track *tr = &tracks[g];

@@ -15,38 +15,11 @@
 #include <time.h>
 
 #include "apsim/apsim.h"
+#include "bench-util.h"
 #include "kvm/guest-internal.h"
 #include "sim/sim-internal.h"
 
 #define GUESTS 16
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
-}
-
-static int sh(struct apsim_sim *sim, FILE *devnull, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int sh(struct apsim_sim *sim, FILE *devnull, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	r = apsim_sim_exec(sim, line, false, devnull, stderr);
-	if (r < 0) {
-		fprintf(stderr, "bench-hotplug: '%s' failed: %s\n", line, strerror(-r));
-		exit(1);
-	}
-	return r;
-}
 
 static unsigned long long updates_of(struct apsim_sim *sim, int g)
 {
@@ -77,42 +50,42 @@ int main(int argc, char **argv)
 
 		if (r < 0)
 			return 1;
-		sh(sim, devnull, "machine limits 255 84");
+		bench_sh(sim, devnull, "machine limits 255 84");
 		for (int a = 0; a < 66; a++)
-			sh(sim, devnull, "machine card add %d CEX8C", a);
-		sh(sim, devnull, "machine lpar add adapter 0-63");
-		sh(sim, devnull, "machine lpar add domain 0-63");
-		sh(sim, devnull, "write bus/ap/apmask -0-255");
+			bench_sh(sim, devnull, "machine card add %d CEX8C", a);
+		bench_sh(sim, devnull, "machine lpar add adapter 0-63");
+		bench_sh(sim, devnull, "machine lpar add domain 0-63");
+		bench_sh(sim, devnull, "write bus/ap/apmask -0-255");
 		for (int g = 0; g < GUESTS; g++) {
 			char uuid[40];
 
 			snprintf(uuid, sizeof(uuid), "00000000-0000-4000-8000-%012d", g);
-			sh(sim, devnull, "mdev create %s", uuid);
+			bench_sh(sim, devnull, "mdev create %s", uuid);
 			for (int a = 0; a < 4; a++)
-				sh(sim, devnull, "write devices/vfio_ap/matrix/%s/assign_adapter %d", uuid, g * 4 + a);
+				bench_sh(sim, devnull, "write devices/vfio_ap/matrix/%s/assign_adapter %d", uuid, g * 4 + a);
 			for (int d = 0; d < 8; d++)
-				sh(sim, devnull, "write devices/vfio_ap/matrix/%s/assign_domain %d", uuid,
+				bench_sh(sim, devnull, "write devices/vfio_ap/matrix/%s/assign_domain %d", uuid,
 				   (g % 8) * 8 + d);
 			/* the second half also owns the adapter and domain that will be added */
 			if (g >= GUESTS / 2) {
-				sh(sim, devnull, "write devices/vfio_ap/matrix/%s/assign_adapter %d", uuid, 64 + (g % 2));
-				sh(sim, devnull, "write devices/vfio_ap/matrix/%s/assign_domain %d", uuid, 64 + (g % 8));
+				bench_sh(sim, devnull, "write devices/vfio_ap/matrix/%s/assign_adapter %d", uuid, 64 + (g % 2));
+				bench_sh(sim, devnull, "write devices/vfio_ap/matrix/%s/assign_domain %d", uuid, 64 + (g % 8));
 			}
-			sh(sim, devnull, "guest start g%02d %s", g, uuid);
+			bench_sh(sim, devnull, "guest start g%02d %s", g, uuid);
 		}
 		for (int g = 0; g < GUESTS; g++)
 			before[g] = updates_of(sim, g);
 
-		sh(sim, devnull, "machine notify off");
+		bench_sh(sim, devnull, "machine notify off");
 		/* removed: adapter 0 (guest 0) and domain 8 (guests 1, 9); added: adapters 64, 65
 		 * and domains 64..71 (guests 8..15) */
-		sh(sim, devnull, "machine lpar remove adapter 0");
-		sh(sim, devnull, "machine lpar remove domain 8");
-		sh(sim, devnull, "machine lpar add adapter 64,65");
-		sh(sim, devnull, "machine lpar add domain 64-71");
-		t = now_ms();
-		sh(sim, devnull, "scan");
-		t = now_ms() - t;
+		bench_sh(sim, devnull, "machine lpar remove adapter 0");
+		bench_sh(sim, devnull, "machine lpar remove domain 8");
+		bench_sh(sim, devnull, "machine lpar add adapter 64,65");
+		bench_sh(sim, devnull, "machine lpar add domain 64-71");
+		t = bench_now_ms();
+		bench_sh(sim, devnull, "scan");
+		t = bench_now_ms() - t;
 
 		for (int g = 0; g < GUESTS; g++) {
 			unsigned long long d = updates_of(sim, g) - before[g];
