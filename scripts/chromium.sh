@@ -6,11 +6,4 @@
 set -eu
 
 command -v chromium >/dev/null 2>&1 && exit 0
-if [ "$(id -u)" != 0 ]; then
-	echo "chromium.sh: chromium is missing (run as root to install it)" >&2
-	exit 1
-fi
-echo "chromium.sh: installing chromium" >&2
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null
-apt-get install -y -qq --no-install-recommends chromium >/dev/null
+exec sh "$(dirname "$0")/apt-need.sh" chromium.sh chromium
