@@ -83,6 +83,15 @@ void apsimd_acks_remove(struct apsimd_acks *a, int id);
 /* Without the sim lock: waits (at most 2 s) until every follower has applied seqnum. */
 void apsimd_acks_wait(struct apsimd_acks *a, uint64_t seqnum);
 
+/* --- follow.c ---------------------------------------------------------------------------- */
+
+/*
+ * Serves one events --follow connection until the client goes away, the send fails or
+ * stop_fd (an eventfd) becomes readable: json for JSON events, sync for a synchronous
+ * follower (acks.c). Returns 0 or the -errno of the last send.
+ */
+int apsimd_follow(struct apsimd *d, int fd, int stop_fd, bool json, bool sync);
+
 /* --- persist.c ---------------------------------------------------------------------------- */
 
 /*

@@ -15,12 +15,7 @@
 #define ROW_LABEL 4 /* "0a  " */
 #define CELL	  3 /* " 05" */
 
-/* ANSI SGR colours: by state, and one per guest */
-static const char *const state_colour[_MX_STATE_MAX] = {
-	[MX_UNCONFIGURED] = "2", [MX_NO_DEVICE] = "2",	   [MX_UNBOUND] = "1;33",
-	[MX_DEFAULT_ONLINE] = "32", [MX_DEFAULT_OFFLINE] = "31", [MX_FREE] = "36",
-	[MX_MDEV] = "33",
-};
+/* ANSI SGR colours, one per guest (the states' are in their style) */
 static const char *const guest_colour[] = { "1;35", "1;34", "1;36", "1;32", "1;33", "1;31" };
 
 static const char mdev_symbols[] = "123456789abcdefghijklmnopqrstuvwxyz";
@@ -28,26 +23,11 @@ static const char guest_symbols[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
 static char cell_symbol(const struct matrix_cell *c)
 {
-	switch (c->state) {
-	case MX_UNCONFIGURED:
-		return ' ';
-	case MX_NO_DEVICE:
-		return '.';
-	case MX_UNBOUND:
-		return '?';
-	case MX_DEFAULT_ONLINE:
-		return 'o';
-	case MX_DEFAULT_OFFLINE:
-		return 'x';
-	case MX_FREE:
-		return 'v';
-	case MX_MDEV:
-		return c->mdev < (int) sizeof(mdev_symbols) - 1 ? mdev_symbols[c->mdev] : '+';
-	case MX_GUEST:
-		return c->guest < (int) sizeof(guest_symbols) - 1 ? guest_symbols[c->guest] : '*';
-	default:
-		return '?';
-	}
+	if (c->state == MX_MDEV && c->mdev < (int) sizeof(mdev_symbols) - 1)
+		return mdev_symbols[c->mdev];
+	if (c->state == MX_GUEST && c->guest < (int) sizeof(guest_symbols) - 1)
+		return guest_symbols[c->guest];
+	return apsim__matrix_state_style(c->state)->symbol;
 }
 
 static void colour_on(FILE *f, bool colour, const struct matrix_cell *c)
@@ -58,7 +38,7 @@ static void colour_on(FILE *f, bool colour, const struct matrix_cell *c)
 		fprintf(f, "\033[%sm",
 			guest_colour[(size_t) c->guest % ARRAY_SIZE(guest_colour)]);
 	else
-		fprintf(f, "\033[%sm", state_colour[c->state]);
+		fprintf(f, "\033[%sm", apsim__matrix_state_style(c->state)->sgr);
 }
 
 static unsigned terminal_width(FILE *out)

@@ -57,6 +57,15 @@ static inline struct matrix_cell *apsim__matrix_cell(const struct matrix_view *v
 {
 	return &v->cells[row * v->n_apqis + col];
 }
+/* How each state is named and drawn: the one table of them (matrix-view.c). */
+struct matrix_state_style {
+	const char *name;   /* in JSON and data-state: "no-device" */
+	const char *label;  /* in the SVG legend: "no queue device"; NULL for MX_GUEST */
+	char symbol;        /* in the text grid; MX_MDEV and MX_GUEST use the mdev's/guest's */
+	const char *sgr;    /* ANSI colour in the text grid; MX_GUEST uses the guest's */
+	const char *fill;   /* SVG fill; MX_GUEST uses the guest's */
+};
+const struct matrix_state_style *apsim__matrix_state_style(enum matrix_state s);
 const char *apsim__matrix_state_name(enum matrix_state s);
 /* the one-line description of a cell ("03.0005 CEX8C cca: online, cex4queue, ...") */
 void apsim__matrix_cell_describe(const struct matrix_view *v, unsigned row, unsigned col,

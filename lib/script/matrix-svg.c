@@ -13,17 +13,6 @@
 #define LABEL_PX 44
 #define HEAD_PX	 36
 
-static const char *const state_fill[_MX_STATE_MAX] = {
-	[MX_UNCONFIGURED] = "#ffffff", [MX_NO_DEVICE] = "#e6e6e6",	 [MX_UNBOUND] = "#f5c542",
-	[MX_DEFAULT_ONLINE] = "#8fd18f", [MX_DEFAULT_OFFLINE] = "#e88a8a", [MX_FREE] = "#9fd3e6",
-	[MX_MDEV] = "#f2dc9b",
-};
-static const char *const state_label[_MX_STATE_MAX] = {
-	[MX_UNCONFIGURED] = "control domain only", [MX_NO_DEVICE] = "no queue device",
-	[MX_UNBOUND] = "no driver", [MX_DEFAULT_ONLINE] = "default driver, online",
-	[MX_DEFAULT_OFFLINE] = "default driver, offline", [MX_FREE] = "vfio_ap, in no mdev",
-	[MX_MDEV] = "in an mdev, not in a guest",
-};
 /* one per guest, distinct from the state colours */
 static const char *const guest_fill[] = { "#b05fc9", "#4a6fd1", "#d1694a", "#2e9e8f",
 					  "#c94f86", "#7a8a2e", "#5c4ad1", "#a0702a" };
@@ -54,7 +43,7 @@ static const char *cell_fill(const struct matrix_cell *c)
 {
 	if (c->state == MX_GUEST)
 		return guest_fill[(size_t) c->guest % ARRAY_SIZE(guest_fill)];
-	return state_fill[c->state];
+	return apsim__matrix_state_style(c->state)->fill;
 }
 
 static void swatch(FILE *f, int x, int y, const char *fill, const char *label, const char *guest)
@@ -82,8 +71,12 @@ int apsim__matrix_write_svg(const struct matrix_view *v, FILE *f)
 
 	/* wide enough for the longest legend line: about 7 px a character at 11 px monospace */
 	for (int s = 0; s < _MX_STATE_MAX; s++)
-		if (state_label[s] && 30 + 7 * (int) strlen(state_label[s]) > width)
-			width = 30 + 7 * (int) strlen(state_label[s]);
+	{
+		const char *label = apsim__matrix_state_style((enum matrix_state) s)->label;
+
+		if (label && 30 + 7 * (int) strlen(label) > width)
+			width = 30 + 7 * (int) strlen(label);
+	}
 	for (size_t g = 0; g < v->n_guests; g++) {
 		int w = 30 + 7 * (int) (strlen(v->guests[g]->name) + strlen(v->guests[g]->mdev) + 14);
 
@@ -132,7 +125,8 @@ int apsim__matrix_write_svg(const struct matrix_view *v, FILE *f)
 	for (int s = 0, y = grid_h + 14; s < _MX_STATE_MAX; s++) {
 		if (s == MX_GUEST)
 			continue;
-		swatch(f, 4, y, state_fill[s], state_label[s], NULL);
+		swatch(f, 4, y, apsim__matrix_state_style((enum matrix_state) s)->fill,
+		       apsim__matrix_state_style((enum matrix_state) s)->label, NULL);
 		y += 20;
 	}
 	for (size_t g = 0; g < v->n_guests; g++) {

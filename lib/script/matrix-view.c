@@ -10,17 +10,29 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "script/matrix-internal.h"
+#include "sysfs/tree-internal.h"
 
-static const char *const state_names[_MX_STATE_MAX] = {
-	[MX_UNCONFIGURED] = "unconfigured", [MX_NO_DEVICE] = "no-device",
-	[MX_UNBOUND] = "unbound",	    [MX_DEFAULT_ONLINE] = "online",
-	[MX_DEFAULT_OFFLINE] = "offline",   [MX_FREE] = "free",
-	[MX_MDEV] = "mdev",		    [MX_GUEST] = "guest",
+static const struct matrix_state_style styles[_MX_STATE_MAX] = {
+	[MX_UNCONFIGURED] = {"unconfigured", "control domain only", ' ', "2", "#ffffff"},
+	[MX_NO_DEVICE] = {"no-device", "no queue device", '.', "2", "#e6e6e6"},
+	[MX_UNBOUND] = {"unbound", "no driver", '?', "1;33", "#f5c542"},
+	[MX_DEFAULT_ONLINE] = {"online", "default driver, online", 'o', "32", "#8fd18f"},
+	[MX_DEFAULT_OFFLINE] = {"offline", "default driver, offline", 'x', "31", "#e88a8a"},
+	[MX_FREE] = {"free", "vfio_ap, in no mdev", 'v', "36", "#9fd3e6"},
+	[MX_MDEV] = {"mdev", "in an mdev, not in a guest", '+', "33", "#f2dc9b"},
+	[MX_GUEST] = {"guest", NULL, '*', NULL, NULL},
 };
+
+const struct matrix_state_style *apsim__matrix_state_style(enum matrix_state s)
+{
+	static const struct matrix_state_style unknown = {"?", "?", '?', "0", "#000000"};
+
+	return s < _MX_STATE_MAX ? &styles[s] : &unknown;
+}
 
 const char *apsim__matrix_state_name(enum matrix_state s)
 {
-	return s < _MX_STATE_MAX ? state_names[s] : "?";
+	return apsim__matrix_state_style(s)->name;
 }
 
 /* reads a short attribute without its newline; "" when it cannot be read */
@@ -120,11 +132,13 @@ static void fill_cell(struct apsim_sim *sim, const struct matrix_view *v, unsign
 	cell->driver = drv ? drv->name : NULL;
 	if (dev) {
 		struct apsim_queue *aq = to_apsim_queue(dev);
-		char path[64], val[8];
+		char val[8];
+		ssize_t n;
 
-		snprintf(path, sizeof(path), "devices/ap/card%02x/%02x.%04x/online", apid, apid, apqi);
-		read_attr(sim->tree, path, val, sizeof(val));
-		cell->online = strcmp(val, "1") == 0;
+		/* what lszcrypt reads, from the device's own node: no path lookup per APQN */
+		n = apsim__node_read_attr(dev->node, "online", val, sizeof(val) - 1);
+		val[n < 0 ? 0 : n] = '\0';
+		cell->online = strcmp(val, "1\n") == 0;
 		snprintf(cell->qstate, sizeof(cell->qstate), "%s",
 			 aq->chkstop ? "checkstopped" : !aq->config ? "deconfigured" :
 			 cell->online ? "online" : "offline");

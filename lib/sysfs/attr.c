@@ -180,23 +180,18 @@ static int resolve_attr(struct apsim_tree *t, const char *path, bool rd, bool wr
 	return check_access(ret, rd, wr);
 }
 
-ssize_t apsim_tree_read(struct apsim_tree *t, const char *path, char *buf, size_t len)
+/* One read of attribute idx of group g of dir through its show(), as apsim_tree_read. */
+static ssize_t show_attr(const struct apsim_node *dir, const struct group *g, unsigned idx,
+			 char *buf, size_t len)
 {
+	const struct apsim_attr *a = &g->attrs[idx];
 	char page[APSIM_SYSFS_PAGE];
-	const struct apsim_attr *a;
-	struct resolved res;
 	ssize_t n;
-	int r;
 
-	APSIM_CHECK_ARG(t && path && (buf || len == 0));
-	r = resolve_attr(t, path, true, false, &res);
-	if (r < 0)
-		return r;
-	a = &res.group->attrs[res.idx];
 	if (!a->show)
 		return -EIO; /* dev_attr_show */
 	memset(page, 0, sizeof(page));
-	n = a->show(group_obj(res.node, res.group), page, sizeof(page));
+	n = a->show(group_obj(dir, g), page, sizeof(page));
 	if (n < 0)
 		return n;
 	if (n >= (ssize_t) sizeof(page))
@@ -205,6 +200,33 @@ ssize_t apsim_tree_read(struct apsim_tree *t, const char *path, char *buf, size_
 		n = (ssize_t) len;
 	memcpy(buf, page, (size_t) n);
 	return n;
+}
+
+ssize_t apsim_tree_read(struct apsim_tree *t, const char *path, char *buf, size_t len)
+{
+	struct resolved res;
+	int r;
+
+	APSIM_CHECK_ARG(t && path && (buf || len == 0));
+	r = resolve_attr(t, path, true, false, &res);
+	if (r < 0)
+		return r;
+	return show_attr(res.node, res.group, res.idx, buf, len);
+}
+
+ssize_t apsim__node_read_attr(const struct apsim_node *dir, const char *name, char *buf,
+			      size_t len)
+{
+	const struct apsim_attr *a;
+	const struct group *g;
+	unsigned idx;
+
+	a = apsim__tree_find_attr(dir, name, strlen(name), &g, &idx);
+	if (!a)
+		return -ENOENT;
+	if (!(a->mode & 0444))
+		return -EACCES;
+	return show_attr(dir, g, idx, buf, len);
 }
 
 ssize_t apsim_tree_write(struct apsim_tree *t, const char *path, const char *buf, size_t len)

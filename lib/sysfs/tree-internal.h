@@ -209,6 +209,10 @@ struct apsim_node *apsim__tree_child_find(const struct apsim_node *dir, const ch
 const struct apsim_attr *apsim__tree_find_attr(const struct apsim_node *dir, const char *name,
 					       size_t len, const struct group **ret_group,
 					       unsigned *ret_idx);
+/* Reads attribute name of directory dir as apsim_tree_read reads it, without a path lookup:
+ * for a caller that holds the device's node. -ENOENT, -EACCES, -EIO, or the show errno. */
+ssize_t apsim__node_read_attr(const struct apsim_node *dir, const char *name, char *buf,
+			      size_t len);
 /* The memo of a table (moved one place to the front), or NULL. */
 struct table_memo *apsim__tree_memo_find(struct apsim_tree *t, const struct apsim_attr *attrs);
 /* One more group of a valid table is attached (m its memo, or NULL to remember it). */
