@@ -2,9 +2,14 @@
 /*
  * fuse-ops.c - the FUSE operations (libfuse 3 high-level API) that serve one of the sim's
  * sysfs trees, with sysfs semantics (docs/daemon.md "FUSE semantics"): modes from the
- * attribute tables, root-only writes, every read a fresh show(), every write() one store(),
- * no caching. Every operation takes the sim lock around its tree access, so a reader never
- * sees a half-done scan and a writer racing a scan gets the kernel's answer.
+ * attribute tables, root-only writes, every read a fresh show(), every write() one store().
+ * Every operation takes the sim lock around its tree access, so a reader never sees a
+ * half-done scan and a writer racing a scan gets the kernel's answer.
+ *
+ * The kernel caches the host tree's entries and attributes (never contents, never negative
+ * entries) until a host uevent invalidates them: struct apsimd_cache, a uevent listener and
+ * a flush thread; apsimd_acks_wait() waits for the flush before a write or a control
+ * command returns. Guest trees are not cached.
  *
  * Owns the operations table and what an open file keeps; not the mounts (mount.c creates
  * the FUSE session with apsimd_fuse_new() and runs its loop). Calls the library and, after
@@ -275,6 +280,8 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
 	fi->nonseekable = 0;
+	/* nothing to do at close(): no FLUSH round trip (the kernel still sends RELEASE) */
+	fi->noflush = 1;
 	if (rd) {
 		struct open_file *of = calloc(1, sizeof(*of));
 
