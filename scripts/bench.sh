@@ -1,6 +1,6 @@
 #!/bin/sh
 # make bench: the scan benchmark at five machine sizes, the hot plug policy comparison, the
-# guest disruption corpus and the tree through FUSE (FUSE_SIZE x FUSE_SIZE, 256 by default,
+# guest disruption corpus and the tree through FUSE (FUSE_SIZE x FUSE_SIZE, 128 by default,
 # under "fuse" in results.json), built in release mode. Each size runs REPEAT (default 5) fresh
 # processes; the tables give the median of each figure. Writes BUILD/bench/results.json,
 # BUILD/bench/scan-scaling.dat and BUILD/bench/disruption.dat, and plots docs/bench-scan.png
@@ -101,7 +101,7 @@ echo "== guest disruption corpus: configuration changes x hot plug policies (ben
 } > "$out"
 rm -f "$out.scan" "$djson"
 echo
-fsize=${FUSE_SIZE:-256}
+fsize=${FUSE_SIZE:-128} # 256: 8.5 min on the 2-cpu machine (docs/benchmarks.md)
 echo "== the tree through FUSE (bench/bench-fuse.py), ${fsize}x${fsize} =="
 if [ "$(id -u)" = 0 ] && [ -e /dev/fuse ]; then
 	# lszcrypt -V against the mount and the dump, when s390-tools can be had (docs/clients.md)
