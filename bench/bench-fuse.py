@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""bench-fuse.py BUILD [--adapters N] [--domains N] [--json] - the tree through FUSE.
+"""bench-fuse.py BUILD [--adapters N] [--domains N] [--s390 DIR] [--json] - the tree through FUSE.
 
 Starts apsimd on an N x N machine (CEX8C adapters, QCI maxima 255/255). It then measures:
   - reading every attribute of the tree through the mount, against reading the same tree
     written by `apsim dump` on tmpfs (/dev/shm); the ratio dump/mount is the figure;
   - the same walk of the mount with 8 reader threads;
-  - assign_adapter/unassign_adapter writes per second through the mount.
+  - assign_adapter/unassign_adapter writes per second through the mount;
+  - with --s390 DIR (scripts/s390-tools.sh's directory): `lszcrypt -V` wall time with
+    SYSFS_ROOT at the mount and at the dump.
 Needs root (FUSE). Prints a table, or one JSON object with --json.
 """
 import concurrent.futures
@@ -47,6 +49,16 @@ def timed(fn, *args):
     return time.perf_counter() - t, r
 
 
+def lszcrypt_s(s390, root):
+    """Wall time of `lszcrypt -V` with its sysfs root at root (as the t tests run it)."""
+    env = dict(os.environ, SYSFS_ROOT=root)
+    t = time.perf_counter()
+    p = subprocess.run([os.path.join(s390, "bin", "lszcrypt"), "-V"], env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    dt = time.perf_counter() - t
+    return dt, p.returncode, len(p.stdout.splitlines())
+
+
 def machine_json(n_adapters, n_domains):
     return json.dumps({
         "max_adapter_id": 255, "max_domain_id": 255,
@@ -63,6 +75,7 @@ def main():
     build = args[0]
     n_a = int(args[args.index("--adapters") + 1]) if "--adapters" in args else 256
     n_d = int(args[args.index("--domains") + 1]) if "--domains" in args else 256
+    s390 = args[args.index("--s390") + 1] if "--s390" in args else None
     apsim = os.path.join(build, "cli", "apsim")
     apsimd = os.path.join(build, "daemon", "apsimd")
     tmp = tempfile.mkdtemp(prefix="apsim-bench-fuse.")
@@ -103,6 +116,11 @@ def main():
                 os.write(fd, b"0")
                 os.close(fd)
         t_w = time.perf_counter() - t0
+        lsz = {}
+        if s390:
+            for name, root in (("mount", mnt), ("dump", os.path.join(shm, "sys"))):
+                dt, rc, lines = lszcrypt_s(s390, root)
+                lsz[name] = {"s": round(dt, 3), "rc": rc, "lines": lines}
         res = {
             "adapters": n_a, "domains": n_d, "attributes": len(mnt_paths),
             "walk_mount_s": round(t_list_mnt, 3), "walk_dump_s": round(t_list_dump, 3),
@@ -112,6 +130,8 @@ def main():
             "bytes_mount": bytes_mnt, "bytes_dump": bytes_dump,
             "writes_per_s": round(writes / t_w),
         }
+        if lsz:
+            res["lszcrypt_V"] = lsz
     finally:
         d.terminate()
         d.wait()
@@ -128,6 +148,8 @@ def main():
     print(f"  mount, 8 threads: {res['read_mount_8_threads_s']} s")
     print(f"  walk (readdir+lstat): mount {res['walk_mount_s']} s, dump {res['walk_dump_s']} s")
     print(f"  assign/unassign writes through the mount: {res['writes_per_s']}/s")
+    for name, v in res.get("lszcrypt_V", {}).items():
+        print(f"  lszcrypt -V, {name}: {v['s']} s ({v['lines']} lines, rc {v['rc']})")
     return 0
 
 

@@ -43,6 +43,8 @@ struct apsimd_acks {
 	pthread_mutex_t lock;
 	pthread_cond_t cond; /* an acknowledgement arrived or a follower left */
 	struct follower_slot slot[MAX_FOLLOWERS];
+	void (*flush)(void *ctx, uint64_t seqnum); /* set and cleared without followers */
+	void *flush_ctx;
 };
 
 int apsimd_acks_new(struct apsimd_acks **ret)
@@ -136,14 +138,32 @@ static bool pending(const struct follower_slot *s, uint64_t seqnum)
 	return s->used && !s->late && s->acked < seqnum;
 }
 
+void apsimd_acks_set_flush(struct apsimd_acks *a, void (*fn)(void *ctx, uint64_t seqnum),
+			   void *ctx)
+{
+	pthread_mutex_lock(&a->lock);
+	a->flush = fn;
+	a->flush_ctx = ctx;
+	pthread_mutex_unlock(&a->lock);
+}
+
 void apsimd_acks_wait(struct apsimd_acks *a, uint64_t seqnum)
 {
+	void (*flush)(void *ctx, uint64_t seqnum);
 	struct timespec deadline;
+	void *flush_ctx;
 	bool waiting;
 	int r = 0;
 
 	if (!a)
 		return;
+	pthread_mutex_lock(&a->lock);
+	flush = a->flush;
+	flush_ctx = a->flush_ctx;
+	pthread_mutex_unlock(&a->lock);
+	/* a reader that the writer tells goes on must not find the old tree in the kernel */
+	if (flush)
+		flush(flush_ctx, seqnum);
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += ACK_TIMEOUT_MS / 1000;
 	deadline.tv_nsec += (long) (ACK_TIMEOUT_MS % 1000) * 1000000L;

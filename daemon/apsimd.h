@@ -80,8 +80,13 @@ int apsimd_acks_add(struct apsimd_acks *a, uint64_t seen);
 /* The follower applied every event up to seqnum. Ids out of range are ignored. */
 void apsimd_acks_ack(struct apsimd_acks *a, int id, uint64_t seqnum);
 void apsimd_acks_remove(struct apsimd_acks *a, int id);
-/* Without the sim lock: waits (at most 2 s) until every follower has applied seqnum. */
+/* Without the sim lock: waits (at most 2 s) until every follower has applied seqnum, and first
+ * until the kernel's cache of the host mount no longer holds what events up to seqnum
+ * changed (the hook set with apsimd_acks_set_flush). */
 void apsimd_acks_wait(struct apsimd_acks *a, uint64_t seqnum);
+/* The host mount's cache flush to wait for in apsimd_acks_wait (fn NULL: none). */
+void apsimd_acks_set_flush(struct apsimd_acks *a, void (*fn)(void *ctx, uint64_t seqnum),
+			   void *ctx);
 
 /* --- follow.c ---------------------------------------------------------------------------- */
 
@@ -118,15 +123,23 @@ int apsimd_netlink_netns_path(struct apsimd_netlink *n, char *buf, size_t len);
 /* --- fuse-ops.c --------------------------------------------------------------------------- */
 
 /* What one FUSE file system serves: its private data, embedded in its struct apsimd_mount. */
+struct apsimd_cache;
 struct apsimd_fs {
 	struct apsimd *d;
 	char *guest; /* NULL: the host tree; else looked up on every operation */
+	struct apsimd_cache *cache; /* the host tree's kernel cache invalidation, else NULL */
 };
 
 struct fuse;
 struct fuse_args;
 /* fuse_new() with the sysfs operations, serving fs (which must outlive the session). */
 struct fuse *apsimd_fuse_new(struct fuse_args *args, struct apsimd_fs *fs);
+/* For the host tree, once mounted: from now on every host uevent makes the kernel drop its
+ * cached entries and attributes (a thread of its own), and apsimd_acks_wait waits for that.
+ * Without the sim lock. */
+int apsimd_fuse_cache_start(struct apsimd_fs *fs, struct fuse *f);
+/* After the loop ended, before fuse_destroy(); without the sim lock. NULL-safe cache. */
+void apsimd_fuse_cache_stop(struct apsimd_fs *fs);
 
 /* --- mount.c ------------------------------------------------------------------------------ */
 

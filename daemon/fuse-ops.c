@@ -2,9 +2,14 @@
 /*
  * fuse-ops.c - the FUSE operations (libfuse 3 high-level API) that serve one of the sim's
  * sysfs trees, with sysfs semantics (docs/daemon.md "FUSE semantics"): modes from the
- * attribute tables, root-only writes, every read a fresh show(), every write() one store(),
- * no caching. Every operation takes the sim lock around its tree access, so a reader never
- * sees a half-done scan and a writer racing a scan gets the kernel's answer.
+ * attribute tables, root-only writes, every read a fresh show(), every write() one store().
+ * Every operation takes the sim lock around its tree access, so a reader never sees a
+ * half-done scan and a writer racing a scan gets the kernel's answer.
+ *
+ * The kernel caches the host tree's entries and attributes (never contents, never negative
+ * entries) until a host uevent invalidates them: struct apsimd_cache, a uevent listener and
+ * a flush thread; apsimd_acks_wait() waits for the flush before a write or a control
+ * command returns. Guest trees are not cached.
  *
  * Owns the operations table and what an open file keeps; not the mounts (mount.c creates
  * the FUSE session with apsimd_fuse_new() and runs its loop). Calls the library and, after
@@ -17,8 +22,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fuse.h>
+#include <fuse_lowlevel.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,6 +34,43 @@
 
 #include "apsim/apsim.h"
 #include "apsimd.h"
+
+/* How long the kernel may keep an entry or the attributes of the host tree: until invalidated. */
+#define CACHE_TIMEOUT_S 86400.0
+/* A flush that the kernel does not finish in this time is not waited for any longer. */
+#define FLUSH_WAIT_MS 2000
+#define ROOT_NAMES_MAX 64
+/* Devpaths of the events since the last flush, whose own inodes are invalidated as well. */
+#define DEVPATHS_MAX 128
+#define DEVPATH_LEN 256
+
+/*
+ * The kernel's cache of the host tree (entries and attributes, never contents): every host
+ * uevent (each node added or removed, each bind, unbind and change) raises want; the flush
+ * thread then invalidates every top-level entry of the mount, which drops the kernel's
+ * whole cached subtree below it (d_invalidate), and the root's attributes; done follows.
+ * d_invalidate leaves the dentries that are in use at that moment (the file being written,
+ * e.g. an mdev's remove, and the directories above it), so the thread also invalidates the
+ * attributes of each event's device directory: with default_permissions the kernel then asks
+ * again for them on the next walk through it, and a removed one answers ENOENT.
+ * The uevent listener runs under the sim lock and only takes lock; the thread never holds
+ * the sim lock while it talks to the kernel, since the kernel may be waiting for an
+ * operation that waits for the sim lock.
+ */
+struct apsimd_cache {
+	struct apsimd_fs *fs;
+	struct fuse *f;
+	struct fuse_session *se;
+	pthread_mutex_t lock;
+	pthread_cond_t cond; /* want raised, done raised, or stop */
+	uint64_t want;	     /* the last uevent seqnum seen */
+	uint64_t done;	     /* the kernel holds nothing older than the events up to this */
+	bool stop;
+	int listener; /* on the host uevent log */
+	pthread_t thread;
+	size_t n_devpaths; /* DEVPATHS_MAX + 1: overflowed, the flush of everything has to do */
+	char devpaths[DEVPATHS_MAX][DEVPATH_LEN];
+};
 
 /* What an open file for reading keeps: the text of the last show() (seq_file's buffer). */
 struct open_file {
@@ -236,6 +280,8 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
 	fi->nonseekable = 0;
+	/* nothing to do at close(): no FLUSH round trip (the kernel still sends RELEASE) */
+	fi->noflush = 1;
 	if (rd) {
 		struct open_file *of = calloc(1, sizeof(*of));
 
@@ -444,10 +490,15 @@ static int op_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_inf
 
 static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
+	struct apsimd_fs *fs = fuse_get_context()->private_data;
+
 	(void) conn;
-	/* nothing cached: a lookup, a stat, a read always reach the tree */
-	cfg->entry_timeout = 0;
-	cfg->attr_timeout = 0;
+	/* The host tree: entries and attributes cached until a uevent invalidates them (struct
+	 * apsimd_cache). A guest tree: nothing cached, a lookup and a stat always reach the tree
+	 * (the guest comes and goes without a host uevent). Never a negative entry (a name that
+	 * appears is found at once) and never contents: a read always reaches show(). */
+	cfg->entry_timeout = fs->guest ? 0 : CACHE_TIMEOUT_S;
+	cfg->attr_timeout = fs->guest ? 0 : CACHE_TIMEOUT_S;
 	cfg->negative_timeout = 0;
 	cfg->use_ino = 1;
 	cfg->readdir_ino = 1;
@@ -455,7 +506,7 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->kernel_cache = 0;
 	cfg->auto_cache = 0;
 	cfg->hard_remove = 1;
-	return fuse_get_context()->private_data;
+	return fs;
 }
 
 static const struct fuse_operations ops = {
@@ -484,4 +535,171 @@ static const struct fuse_operations ops = {
 struct fuse *apsimd_fuse_new(struct fuse_args *args, struct apsimd_fs *fs)
 {
 	return fuse_new(args, &ops, sizeof(ops), fs);
+}
+
+/* --- the host tree's kernel cache ------------------------------------------------------ */
+
+static void cache_event(const struct apsim_uevent *ev, void *ctx)
+{
+	struct apsimd_cache *c = ctx;
+
+	pthread_mutex_lock(&c->lock);
+	if (ev->seqnum > c->want) {
+		c->want = ev->seqnum;
+		pthread_cond_broadcast(&c->cond);
+	}
+	if (c->n_devpaths < DEVPATHS_MAX && ev->devpath && strlen(ev->devpath) < DEVPATH_LEN) {
+		memcpy(c->devpaths[c->n_devpaths], ev->devpath, strlen(ev->devpath) + 1);
+		c->n_devpaths++;
+	} else {
+		c->n_devpaths = DEVPATHS_MAX + 1;
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+struct root_names {
+	size_t n;
+	char name[ROOT_NAMES_MAX][NAME_MAX + 1];
+	size_t n_devpaths;
+	char devpaths[DEVPATHS_MAX][DEVPATH_LEN];
+};
+
+static int root_name(const struct apsim_dirent *ent, void *ctx)
+{
+	struct root_names *rn = ctx;
+
+	if (rn->n < ROOT_NAMES_MAX) {
+		snprintf(rn->name[rn->n], sizeof(rn->name[0]), "%s", ent->name);
+		rn->n++;
+	}
+	return 0;
+}
+
+/* Drops every entry the kernel holds: each top-level name's subtree, and the root's attributes.
+ * Entries the kernel does not hold answer -ENOENT, which is fine. */
+static void cache_flush(struct fuse *f, struct apsimd_cache *c, struct root_names *rn)
+{
+	rn->n = 0;
+	apsim_sim_lock(c->fs->d->sim);
+	(void) apsim_tree_readdir(apsim_sim_get_tree(c->fs->d->sim), "", root_name, rn);
+	apsim_sim_unlock(c->fs->d->sim);
+	for (size_t i = 0; i < rn->n; i++)
+		(void) fuse_lowlevel_notify_inval_entry(c->se, FUSE_ROOT_ID, rn->name[i],
+							strlen(rn->name[i]));
+	(void) fuse_lowlevel_notify_inval_inode(c->se, FUSE_ROOT_ID, 0, 0);
+	/* -ENOENT: the kernel does not hold that path */
+	for (size_t i = 0; i < rn->n_devpaths && i < DEVPATHS_MAX; i++)
+		(void) fuse_invalidate_path(f, rn->devpaths[i]);
+}
+
+static void *cache_thread(void *arg)
+{
+	struct apsimd_cache *c = arg;
+	struct root_names *rn = malloc(sizeof(*rn));
+	uint64_t target;
+
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		while (!c->stop && c->done >= c->want)
+			pthread_cond_wait(&c->cond, &c->lock);
+		if (c->stop)
+			break;
+		target = c->want;
+		if (rn) {
+			rn->n_devpaths = c->n_devpaths;
+			if (c->n_devpaths <= DEVPATHS_MAX)
+				memcpy(rn->devpaths, c->devpaths, c->n_devpaths * DEVPATH_LEN);
+		}
+		c->n_devpaths = 0;
+		pthread_mutex_unlock(&c->lock);
+		if (rn)
+			cache_flush(c->f, c, rn);
+		pthread_mutex_lock(&c->lock);
+		c->done = target;
+		pthread_cond_broadcast(&c->cond);
+	}
+	pthread_mutex_unlock(&c->lock);
+	free(rn);
+	return NULL;
+}
+
+/* apsimd_acks_wait's hook: returns once the kernel holds nothing older than seqnum. */
+static void cache_wait(void *ctx, uint64_t seqnum)
+{
+	struct apsimd_cache *c = ctx;
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += FLUSH_WAIT_MS / 1000;
+	pthread_mutex_lock(&c->lock);
+	while (!c->stop && c->done < seqnum) {
+		if (pthread_cond_timedwait(&c->cond, &c->lock, &deadline) != 0)
+			break; /* ETIMEDOUT: the kernel is stuck elsewhere; do not hang the writer */
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+int apsimd_fuse_cache_start(struct apsimd_fs *fs, struct fuse *f)
+{
+	struct apsimd_cache *c;
+	pthread_condattr_t attr;
+	int r;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->fs = fs;
+	c->f = f;
+	c->se = fuse_get_session(f);
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->cond, &attr);
+	pthread_condattr_destroy(&attr);
+	apsim_sim_lock(fs->d->sim);
+	c->want = c->done = apsimd_last_seqnum(fs->d->sim);
+	c->listener = apsim_uevent_log_add_listener(apsim_sim_get_uevents(fs->d->sim), cache_event,
+						    c);
+	apsim_sim_unlock(fs->d->sim);
+	if (c->listener < 0) {
+		r = c->listener;
+		goto out_free;
+	}
+	r = -pthread_create(&c->thread, NULL, cache_thread, c);
+	if (r < 0)
+		goto out_remove_listener;
+	fs->cache = c;
+	apsimd_acks_set_flush(fs->d->acks, cache_wait, c);
+	return 0;
+
+out_remove_listener:
+	apsim_sim_lock(fs->d->sim);
+	apsim_uevent_log_remove_listener(apsim_sim_get_uevents(fs->d->sim), c->listener);
+	apsim_sim_unlock(fs->d->sim);
+out_free:
+	pthread_cond_destroy(&c->cond);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+	return r;
+}
+
+void apsimd_fuse_cache_stop(struct apsimd_fs *fs)
+{
+	struct apsimd_cache *c = fs->cache;
+
+	if (!c)
+		return;
+	apsimd_acks_set_flush(fs->d->acks, NULL, NULL);
+	apsim_sim_lock(fs->d->sim);
+	apsim_uevent_log_remove_listener(apsim_sim_get_uevents(fs->d->sim), c->listener);
+	apsim_sim_unlock(fs->d->sim);
+	pthread_mutex_lock(&c->lock);
+	c->stop = true;
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+	pthread_join(c->thread, NULL);
+	pthread_cond_destroy(&c->cond);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+	fs->cache = NULL;
 }

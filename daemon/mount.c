@@ -155,6 +155,7 @@ static void mount_free(struct apsimd_mount *m)
 {
 	if (!m)
 		return;
+	apsimd_fuse_cache_stop(&m->fs);
 	if (m->fuse)
 		fuse_destroy(m->fuse);
 	free(m->fs.guest);
@@ -231,6 +232,13 @@ int apsimd_mount_start(struct apsimd *d, const char *guest, const char *path,
 		goto out_free;
 	}
 	(void) find_mount(m->path, &m->dev);
+	if (!guest) {
+		r = apsimd_fuse_cache_start(&m->fs, m->fuse);
+		if (r < 0) {
+			fuse_unmount(m->fuse);
+			goto out_free;
+		}
+	}
 	r = pthread_create(&m->thread, NULL, loop_thread, m);
 	if (r != 0) {
 		r = -r;
