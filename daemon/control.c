@@ -537,6 +537,10 @@ static void handle(struct apsimd_control *c, int fd, uint64_t deadline)
 		apsimd_send_error(fd, r, "apsimd: no complete request within %u s", c->d->client_timeout);
 		return;
 	}
+	if (r == -ENOMEM) {
+		apsimd_send_error(fd, r, "apsimd: out of memory");
+		return;
+	}
 	if (r < 0)
 		return;
 	if (apsimd_check_bytes(fd, line, len) < 0) {
