@@ -539,6 +539,8 @@ static void handle(struct apsimd_control *c, int fd, uint64_t deadline)
 	}
 	if (r == -ENOMEM) {
 		apsimd_send_error(fd, r, "apsimd: out of memory");
+		/* read the rest, so that the client's send does not meet a closed socket */
+		discard_line(c, fd, deadline);
 		return;
 	}
 	if (r < 0)
