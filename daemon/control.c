@@ -384,6 +384,12 @@ static void handle(struct client *cl)
 		apsimd_send_error(fd, r, "apsimd: no complete request within %u s", c->d->client_timeout);
 		return;
 	}
+	if (r == -ENOMEM) {
+		apsimd_send_error(fd, r, "apsimd: out of memory");
+		/* read the rest, so that the client's send does not meet a closed socket */
+		discard_line(c, fd, deadline);
+		return;
+	}
 	if (r < 0)
 		return;
 	if (apsimd_check_bytes(fd, line, len) < 0) {

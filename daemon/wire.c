@@ -43,8 +43,13 @@ int apsimd_send_json(int fd, json_t *o)
 		char *t = realloc(s, len + 2);
 
 		if (!t) {
+			/* out of memory for the newline: the line goes out in two sends, so that
+			 * the client still gets its answer */
+			r = apsimd_send_all(fd, s, len);
+			if (r >= 0)
+				r = apsimd_send_all(fd, "\n", 1);
 			free(s);
-			return -ENOMEM;
+			return r;
 		}
 		s = t;
 		s[len] = '\n';

@@ -97,8 +97,30 @@ static int table_grow(struct gset_table *tb)
 	return 0;
 }
 
-/* The interned set of the candidate's groups, one more reference; NULL when out of memory. */
-static const struct group_set *intern(struct apsim_tree *t, struct candidate *c)
+static size_t gset_size(unsigned n)
+{
+	return sizeof(struct group_set) + n * sizeof(struct group);
+}
+
+/* Makes sure the spare set holds n groups; -1 when out of memory. */
+static int spare_reserve(struct gset_table *tb, unsigned n)
+{
+	struct group_set *gs;
+
+	if (tb->spare && tb->spare_n >= n)
+		return 0;
+	gs = malloc(gset_size(n));
+	if (!gs)
+		return -1;
+	free(tb->spare);
+	tb->spare = gs;
+	tb->spare_n = n;
+	return 0;
+}
+
+/* The interned set of the candidate's groups, one more reference; NULL when out of memory.
+ * With use_spare, the spare set stands in for a failed malloc. */
+static const struct group_set *intern(struct apsim_tree *t, struct candidate *c, bool use_spare)
 {
 	struct gset_table *tb = &t->gsets;
 	struct group_set *gs;
@@ -115,7 +137,14 @@ static const struct group_set *intern(struct apsim_tree *t, struct candidate *c)
 	}
 	if (tb->n >= tb->n_buckets && table_grow(tb) < 0 && !tb->n_buckets)
 		return NULL;
-	gs = malloc(sizeof(*gs) + c->n * sizeof(gs->g[0]));
+	gs = malloc(gset_size(c->n));
+	if (!gs && use_spare && tb->spare && tb->spare_n >= c->n) {
+		unsigned n = tb->spare_n;
+
+		gs = tb->spare;
+		tb->spare = NULL;
+		(void) spare_reserve(tb, n); /* best effort: the next detach needs it */
+	}
 	if (!gs)
 		return NULL;
 	gs->hash = c->hash;
@@ -140,7 +169,10 @@ const struct group_set *apsim__gset_with(struct apsim_tree *t, const struct grou
 		.n = (old ? old->n : 0) + 1,
 	};
 
-	return intern(t, &c);
+	/* a set this big will have one table detached later: reserve room for that now */
+	if (spare_reserve(&t->gsets, c.n) < 0)
+		return NULL;
+	return intern(t, &c, false);
 }
 
 const struct group_set *apsim__gset_without(struct apsim_tree *t, const struct group_set *old,
@@ -152,7 +184,7 @@ const struct group_set *apsim__gset_without(struct apsim_tree *t, const struct g
 	*ret_oom = false;
 	if (c.n == 0)
 		return NULL;
-	gs = intern(t, &c);
+	gs = intern(t, &c, true);
 	*ret_oom = !gs;
 	return gs;
 }
@@ -177,5 +209,6 @@ void apsim__gset_put(struct apsim_tree *t, const struct group_set *cgs)
 void apsim__gset_table_free(struct apsim_tree *t)
 {
 	free(t->gsets.buckets);
+	free(t->gsets.spare);
 	memset(&t->gsets, 0, sizeof(t->gsets));
 }

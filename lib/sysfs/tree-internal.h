@@ -54,6 +54,11 @@ struct gset_table {
 	struct group_set **buckets;
 	size_t n_buckets; /* power of two, or 0 */
 	size_t n;
+	/* Room for one set of up to spare_n groups, kept so that detaching a table (which
+	 * builds a smaller set) does not fail for want of memory: sysfs_remove_group() does
+	 * not fail. Reserved by every attach, refilled after use. */
+	struct group_set *spare;
+	unsigned spare_n;
 };
 
 _Static_assert(ATTR_IDX_MAX <= UINT16_MAX, "group indexes fit 16 bits");

@@ -424,10 +424,18 @@ static int card_probe(struct apsim_device *dev)
 	zc->refs = 1;
 	zc->online = true;      /* zcrypt_card_register(): online = 1 */
 	snprintf(zc->type, sizeof(zc->type), "CEX%d%c", dev->device_type - 6, mode);
+	if (card_mode_attrs(mode)) {
+		/* MODEL: zcrypt_cex4.c zcrypt_cex4_card_probe(): a failed sysfs_create_group()
+		 * fails the probe */
+		int r = apsim_tree_add_group(apsim__bus_tree(dev->bus), dev->node,
+					     card_mode_attrs(mode), dev);
+
+		if (r < 0) {
+			zcard_put(zc);
+			return r;
+		}
+	}
 	dev->drvdata = zc;
-	if (card_mode_attrs(mode))
-		(void) apsim_tree_add_group(apsim__bus_tree(dev->bus), dev->node,
-					    card_mode_attrs(mode), dev);
 	return 0;
 }
 
@@ -455,13 +463,20 @@ static int queue_probe(struct apsim_device *dev)
 	zq = zqueue_alloc(z);
 	if (!zq)
 		return -ENOMEM;
+	if (queue_mode_attrs(apsim__bus_card_mode(aq->card))) {
+		/* MODEL: zcrypt_cex4.c zcrypt_cex4_queue_probe(), as for the card */
+		int r = apsim_tree_add_group(apsim__bus_tree(dev->bus), dev->node,
+					     queue_mode_attrs(apsim__bus_card_mode(aq->card)), dev);
+
+		if (r < 0) {
+			zqueue_release(z, zq);
+			return r;
+		}
+	}
 	zq->zc = aq->card->dev.drvdata;
 	zq->zc->refs++;
 	zq->online = true;      /* new devices are online by default */
 	dev->drvdata = zq;
-	if (queue_mode_attrs(apsim__bus_card_mode(aq->card)))
-		(void) apsim_tree_add_group(apsim__bus_tree(dev->bus), dev->node,
-					    queue_mode_attrs(apsim__bus_card_mode(aq->card)), dev);
 	apsim__bus_queue_init_state(aq);
 	/* ap_queue_init_reply(): one more poll of the state machine */
 	apsim__bus_wait(dev->bus, apsim__bus_sm_event(aq));
