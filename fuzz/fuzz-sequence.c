@@ -219,16 +219,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 	struct apsim_sim_options opts = { .machine = "empty" };
 	struct fuzz_run run = { 0 };
+	static FILE *devnull;
 	struct apsim_sim *sim = NULL;
-	char line[512], msg[512];
+	char line[512], msg[512], *saved = NULL;
 	size_t n_ops;
 
 	if (size < 1)
 		return 0;
 	opts.policy = policies[data[0] % 3];
-	run.devnull = fopen("/dev/null", "w");
-	if (!run.devnull)
+	/* opened once: every input writes its output there */
+	if (!devnull)
+		devnull = fopen("/dev/null", "w");
+	if (!devnull)
 		abort();
+	run.devnull = devnull;
 	if (apsim_sim_new(&opts, run.devnull, &sim) < 0)
 		abort();
 	for (size_t i = 0; i < sizeof(setup) / sizeof(setup[0]); i++)
@@ -241,8 +245,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < n_ops; i++) {
 		const uint8_t *p = data + 1 + 3 * i;
 		bool check_restore = comparable(&run);
-		char *before = check_restore ? save(sim) : NULL;
+		char *before;
 		int r;
+
+		/* the state saved after the previous operation is the state before this one */
+		if (check_restore && !saved)
+			saved = save(sim);
+		if (!check_restore)
+			free(saved);
+		before = check_restore ? saved : NULL;
+		saved = NULL;
 
 		decode(p[0], p[1], p[2], line, sizeof(line));
 		r = apsim_sim_exec(sim, line, false, run.devnull, run.devnull);
@@ -259,14 +271,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		/* a guest start or an unscanned firmware change: nothing to compare against */
 		if (check_restore && comparable(&run)) {
-			char *after = save(sim);
-
-			replay(&run, &opts, before, line, r, after);
-			free(after);
+			saved = save(sim);
+			replay(&run, &opts, before, line, r, saved);
 		}
 		free(before);
 	}
+	free(saved);
 	apsim_sim_free(sim);
-	fclose(run.devnull);
 	return 0;
 }

@@ -56,6 +56,7 @@ struct sys {
 	struct apsim_driver fuzzdrv;
 	char paths[MAX_ATTRS][PATH_LEN];
 	bool writable[MAX_ATTRS];
+	bool readable[MAX_ATTRS];
 	unsigned n_paths;
 };
 
@@ -142,12 +143,18 @@ static void sys_free(struct sys *s)
 
 /* --- attribute list --- */
 
+/* The directories still to walk: a stack shared by every walk (one walk at a time), so that
+ * listing the tree after each write allocates nothing. */
+#define MAX_DIRS 256
+
 struct walk {
 	struct sys *s;
 	const char *dir;
-	char subdirs[64][PATH_LEN];
-	unsigned n_subdirs;
+	char (*stack)[PATH_LEN];
+	unsigned *n_stack;
 };
+
+static char dir_stack[MAX_DIRS][PATH_LEN];
 
 static int walk_entry(const struct apsim_dirent *ent, void *ctx)
 {
@@ -157,29 +164,42 @@ static int walk_entry(const struct apsim_dirent *ent, void *ctx)
 
 	snprintf(path, sizeof(path), "%s/%s", w->dir, ent->name);
 	if (ent->type == APSIM_NODE_DIR) {
-		if (w->n_subdirs < 64)
-			snprintf(w->subdirs[w->n_subdirs++], PATH_LEN, "%s", path);
+		if (*w->n_stack < MAX_DIRS)
+			snprintf(w->stack[(*w->n_stack)++], PATH_LEN, "%s", path);
 	} else if (ent->type == APSIM_NODE_ATTR && w->s->n_paths < MAX_ATTRS) {
 		CHECK(apsim_tree_lookup(w->s->tree, path, &info) == 0);
 		snprintf(w->s->paths[w->s->n_paths], PATH_LEN, "%s", path);
 		w->s->writable[w->s->n_paths] = (info.mode & 0222) != 0;
+		w->s->readable[w->s->n_paths] = (info.mode & 0444) != 0;
 		w->s->n_paths++;
 	}
 	return 0;
 }
 
-/* every attribute below dir, not following links */
+/* every attribute below dir, not following links (depth first, a directory's own attributes
+ * before those of its subdirectories) */
 static void walk_dir(struct sys *s, const char *dir)
 {
-	struct walk *w = calloc(1, sizeof(*w));
+	unsigned n_stack = 1;
+	char cur[PATH_LEN];
+	struct walk w = {.s = s, .dir = cur, .stack = dir_stack, .n_stack = &n_stack};
 
-	CHECK(w);
-	w->s = s;
-	w->dir = dir;
-	CHECK(apsim_tree_readdir(s->tree, dir, walk_entry, w) == 0);
-	for (unsigned i = 0; i < w->n_subdirs; i++)
-		walk_dir(s, w->subdirs[i]);
-	free(w);
+	snprintf(dir_stack[0], PATH_LEN, "%s", dir);
+	while (n_stack > 0) {
+		unsigned first;
+
+		memcpy(cur, dir_stack[--n_stack], PATH_LEN);
+		first = n_stack;
+		CHECK(apsim_tree_readdir(s->tree, cur, walk_entry, &w) == 0);
+		/* the subdirectories in readdir order, as the recursive walk took them */
+		for (unsigned i = first, j = n_stack; i + 1 < j; i++, j--) {
+			char tmp[PATH_LEN];
+
+			memcpy(tmp, dir_stack[i], PATH_LEN);
+			memcpy(dir_stack[i], dir_stack[j - 1], PATH_LEN);
+			memcpy(dir_stack[j - 1], tmp, PATH_LEN);
+		}
+	}
 }
 
 static void collect(struct sys *s)
@@ -237,11 +257,10 @@ static void check_invariants(struct sys *s)
 
 	collect(s);
 	for (unsigned i = 0; i < s->n_paths; i++) {
-		struct apsim_node_info info;
 		ssize_t n;
 
-		CHECK(apsim_tree_lookup(s->tree, s->paths[i], &info) == 0);
-		if (!(info.mode & 0444))
+		/* walk_entry() looked the attribute up a moment ago */
+		if (!s->readable[i])
 			continue;
 		n = apsim_tree_read(s->tree, s->paths[i], buf, APSIM_SYSFS_PAGE);
 		if (n == -EIO) {
@@ -395,7 +414,7 @@ static void run_binary(struct sys *s, const uint8_t *data, size_t size)
 			pos += len;
 			continue;
 		}
-		collect(s);
+		/* the tree as check_invariants() listed it after the previous step */
 		for (unsigned i = 0; i < s->n_paths; i++)
 			n_writable += s->writable[i];
 		if (n_writable) {
