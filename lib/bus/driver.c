@@ -339,19 +339,25 @@ bool apsim_bus_matrix_reserved(const struct apsim_bus *bus, const struct apsim_m
 	return apsim_mask_intersects(apm, &bus->apm) && apsim_mask_intersects(aqm, &bus->aqm);
 }
 
+/* In bus order, as before, but only the adapters that have a card: a queue has a card as its
+ * parent, and walking all 65,536 APQNs made every mask write cost a full-machine scan. */
 static void revise_bindings(struct apsim_bus *bus)
 {
-	for (unsigned qid = 0; qid < NR_QIDS; qid++) {
-		struct apsim_queue *aq = bus->queues[qid];
-		bool devres, drvres;
-
-		if (!aq)
+	for (unsigned ap = 0; ap < APSIM_MASK_BITS; ap++) {
+		if (!bus->cards[ap])
 			continue;
-		devres = apsim_bus_apqn_reserved(bus, APSIM_QID_CARD(qid), APSIM_QID_QUEUE(qid));
-		/* spec 4.3 step 6: an unbound queue counts as non-default */
-		drvres = aq->dev.driver && (aq->dev.driver->flags & APSIM_DRIVER_FLAG_DEFAULT);
-		if (devres != drvres)
-			apsim__bus_device_reprobe(&aq->dev);
+		for (unsigned dom = 0; dom < APSIM_MASK_BITS; dom++) {
+			struct apsim_queue *aq = bus->queues[APSIM_QID(ap, dom)];
+			bool devres, drvres;
+
+			if (!aq)
+				continue;
+			devres = apsim_bus_apqn_reserved(bus, ap, dom);
+			/* spec 4.3 step 6: an unbound queue counts as non-default */
+			drvres = aq->dev.driver && (aq->dev.driver->flags & APSIM_DRIVER_FLAG_DEFAULT);
+			if (devres != drvres)
+				apsim__bus_device_reprobe(&aq->dev);
+		}
 	}
 }
 
