@@ -3,8 +3,8 @@
  * test-alloc-fail.c - fail the Nth allocation of each operation of a scenario, for every N
  * (issue 10 §5). The executable is linked with -Wl,--wrap for malloc, calloc, realloc,
  * strdup, strndup, open_memstream, fopen and mmap (tests/unit/meson.build), so every call the
- * library objects make goes through the __wrap_ functions below; jansson's allocator is
- * pointed at them too. Nothing fails unless armed, and arming is per operation.
+ * library objects make goes through the __wrap_ functions (../alloc-wrap.h, fopen and mmap
+ * below); jansson's allocator is pointed at them too. Nothing fails unless armed, and arming is per operation.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,21 +24,9 @@
 
 /* --- the allocation hook ------------------------------------------------------------ */
 
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t k, size_t n);
-void *__real_realloc(void *p, size_t n);
-char *__real_strdup(const char *s);
-char *__real_strndup(const char *s, size_t n);
-FILE *__real_open_memstream(char **buf, size_t *len);
 FILE *__real_fopen(const char *path, const char *mode);
 void *__real_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t k, size_t n);
-void *__wrap_realloc(void *p, size_t n);
-char *__wrap_strdup(const char *s);
-char *__wrap_strndup(const char *s, size_t n);
-FILE *__wrap_open_memstream(char **buf, size_t *len);
 FILE *__wrap_fopen(const char *path, const char *mode);
 void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 
@@ -57,35 +45,7 @@ static bool should_fail(void)
 	return true;
 }
 
-void *__wrap_malloc(size_t n)
-{
-	return should_fail() ? NULL : __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t k, size_t n)
-{
-	return should_fail() ? NULL : __real_calloc(k, n);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	return should_fail() ? NULL : __real_realloc(p, n);
-}
-
-char *__wrap_strdup(const char *s)
-{
-	return should_fail() ? NULL : __real_strdup(s);
-}
-
-char *__wrap_strndup(const char *s, size_t n)
-{
-	return should_fail() ? NULL : __real_strndup(s, n);
-}
-
-FILE *__wrap_open_memstream(char **buf, size_t *len)
-{
-	return should_fail() ? NULL : __real_open_memstream(buf, len);
-}
+#include "../alloc-wrap.h"
 
 FILE *__wrap_fopen(const char *path, const char *mode)
 {
