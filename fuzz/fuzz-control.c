@@ -27,17 +27,7 @@
 #include "apsim/apsim.h"
 #include "apsimd.h"
 #include "sim/sim-internal.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(expr)                                                                                \
-	do {                                                                                       \
-		if (!(expr)) {                                                                     \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__,       \
-				#expr);                                                            \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
+#include "fuzz-check.h"
 
 #define MAX_INPUT     (70u * 1024) /* a little over the 64 KiB request limit */
 #define MAX_REPLY     (8u << 20)

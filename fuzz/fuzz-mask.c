@@ -10,17 +10,7 @@
 #include <string.h>
 
 #include "apsim/mask.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(expr)                                                                                \
-	do {                                                                                       \
-		if (!(expr)) {                                                                     \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__,       \
-				#expr);                                                            \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
+#include "fuzz-check.h"
 
 /* format -> parse_hex gives the same mask back */
 static void check_round_trip(const struct apsim_mask *m)

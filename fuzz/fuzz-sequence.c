@@ -23,8 +23,7 @@
 
 #include "apsim/apsim.h"
 #include "sim/state-internal.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz-check.h"
 
 #define MAX_OPS 48
 #define N_ADAPTERS 6

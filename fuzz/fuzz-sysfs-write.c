@@ -30,17 +30,7 @@
 
 #include "apsim/apsim.h"
 #include "bus/bus-internal.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(expr)                                                                                \
-	do {                                                                                       \
-		if (!(expr)) {                                                                     \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__,       \
-				#expr);                                                            \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
+#include "fuzz-check.h"
 
 #define MAX_RECORDS 64
 #define MAX_ATTRS 512
