@@ -268,16 +268,21 @@ check_eq "and serves the tree" "CEX8C" "$(cat "$MNT/devices/ap/card03/type")"
 stop_apsimd TERM
 check_eq "it stops with exit 0" "0" "$?"
 
+# await_file -e|-s FILE: waits (at most 10 s) until FILE exists (-e) or has content (-s)
+await_file() {
+	_i=0
+	while [ ! "$1" "$2" ] && [ $_i -lt 200 ]; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+}
+
 # --- over the limit: a daemon whose timeout leaves time to look ---
 start_apsimd --client-timeout 20 --no-netlink || bail_out "apsimd did not start again"
 mkdir -p "$T/hold"
 client hold "$SOCK" 64 "$T/hold" &
 holder=$!
-_i=0
-while [ ! -e "$T/hold/ready" ] && [ $_i -lt 200 ]; do
-	sleep 0.05
-	_i=$((_i + 1))
-done
+await_file -e "$T/hold/ready"
 check_run "the 65th client (apsim --socket) is told 'busy'" "$APSIM" --socket "$SOCK" \
 	read devices/ap/card03/type <<'EOF'
 -- stderr
@@ -302,11 +307,7 @@ check_eq "once they are gone the next client is served" "CEX8C" \
 mkdir -p "$T/follow"
 client follow "$SOCK" 64 "$T/follow" &
 follower=$!
-_i=0
-while [ ! -s "$T/follow/ready" ] && [ $_i -lt 200 ]; do
-	sleep 0.05
-	_i=$((_i + 1))
-done
+await_file -s "$T/follow/ready"
 check_eq "64 event followers are registered" "64" "$(cat "$T/follow/ready")"
 check_eq "with 64 followers, a command is still served" "CEX8C" \
 	"$(apsim_remote read devices/ap/card03/type)"
@@ -318,11 +319,7 @@ EOF'
 mkdir -p "$T/hold2"
 client hold "$SOCK" 64 "$T/hold2" &
 holder=$!
-_i=0
-while [ ! -e "$T/hold2/ready" ] && [ $_i -lt 200 ]; do
-	sleep 0.05
-	_i=$((_i + 1))
-done
+await_file -e "$T/hold2/ready"
 raw_is "64 followers and 64 idle connections: the next command is told 'busy'" \
 	"b'{\"op\":\"info\"}\n'" \
 	'{"err":"apsimd: busy: 64 connections are served already (the limit); try again later\n"}
